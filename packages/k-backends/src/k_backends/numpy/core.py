@@ -1,0 +1,85 @@
+"""Tensors, conversion and variable storage on NumPy."""
+
+import contextlib
+
+import numpy as np
+
+from k_backends import dtypes
+from k_backends.inference import default_dtype
+from k_backends.variables import Variable
+
+
+def tensor_types():
+    return (np.ndarray, np.generic)
+
+
+def convert_to_tensor(x, dtype=None, sparse=None, ragged=None):
+    if sparse:
+        raise ValueError("The numpy backend has no sparse tensors; got sparse=True.")
+    if ragged:
+        raise ValueError("The numpy backend has no ragged tensors; got ragged=True.")
+    if isinstance(x, Variable):
+        x = x.value
+    if isinstance(x, np.ndarray):
+        if dtype is None or x.dtype == _np_dtype(dtype):
+            return x
+        return x.astype(_np_dtype(dtype))
+    if dtype is None:
+        dtype = default_dtype(x)
+    return np.asarray(_to_numpy_items(x), dtype=_np_dtype(dtype))
+
+
+def _to_numpy_items(x):
+    if isinstance(x, (list, tuple)):
+        return [_to_numpy_items(i) for i in x]
+    if isinstance(x, Variable):
+        return x.numpy()
+    return x
+
+
+def convert_to_numpy(x):
+    return np.asarray(x.value if isinstance(x, Variable) else x)
+
+
+def is_tensor(x):
+    return isinstance(x, (np.ndarray, np.generic))
+
+
+def cast(x, dtype):
+    return convert_to_tensor(x, dtype=dtype)
+
+
+def shape(x):
+    return np.shape(x)
+
+
+def variable_storage(value, trainable, name):
+    return np.array(value)
+
+
+def assign_storage(storage, value):
+    # A new array rather than an in-place write: values handed out earlier
+    # (`v.value`) must not change under the caller.
+    return np.array(value, dtype=storage.dtype)
+
+
+@contextlib.contextmanager
+def device_scope(device_name):
+    kind = str(device_name).split(":")[0].lower()
+    if kind != "cpu":
+        raise ValueError(f"The numpy backend runs on the CPU only; got device_name={device_name!r}.")
+    yield
+
+
+def _np_dtype(dtype):
+    name = dtypes.standardize_dtype(dtype)
+    if name == "bfloat16" or name.startswith("float8"):
+        try:
+            import ml_dtypes
+        except ImportError:
+            raise ImportError(f"The numpy backend needs ml_dtypes for {name}: "
+                              "pip install ml_dtypes") from None
+        return getattr(ml_dtypes, name)
+    if name == "string":
+        return np.str_
+    return np.dtype(name)

@@ -1,10 +1,11 @@
 import numpy as np
 import pytest
-from conftest import to_numpy
 
 import k_backends
 from k_backends.dtypes import standardize_dtype
 from k_backends.variables import Variable
+
+from conftest import to_numpy
 
 
 @pytest.mark.parametrize("value,dtype", [

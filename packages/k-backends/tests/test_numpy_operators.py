@@ -2,9 +2,10 @@
 
 import numpy as np
 import pytest
-from conftest import to_numpy
 
 from k_backends import dtypes
+
+from conftest import to_numpy
 
 BINARY = {
     "add": np.add, "subtract": np.subtract, "multiply": np.multiply, "divide": np.true_divide,

@@ -1,9 +1,10 @@
 import numpy as np
 import pytest
-from conftest import to_numpy
 
 from k_backends import seed as seeds
 from k_backends.dtypes import standardize_dtype
+
+from conftest import to_numpy
 
 
 def _draw(backend, name, seed, shape=(2000,), dtype="float32"):

@@ -1,9 +1,10 @@
 import numpy as np
 import pytest
-from conftest import to_numpy
 
 from k_backends.dtypes import standardize_dtype
 from k_backends.variables import AutocastScope, Variable, name_scope
+
+from conftest import to_numpy
 
 
 def test_variable_from_value_keeps_shape_dtype_and_name():

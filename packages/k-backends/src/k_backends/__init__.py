@@ -20,5 +20,6 @@ from k_backends.dtypes import standardize_dtype as standardize_dtype
 from k_backends.protocol import PROTOCOL as PROTOCOL
 from k_backends.selection import backend as backend
 from k_backends.selection import current as current
+from k_backends.selection import device as device
 from k_backends.selection import installed_backends as installed_backends
 from k_backends.selection import set_backend as set_backend

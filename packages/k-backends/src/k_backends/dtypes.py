@@ -162,7 +162,7 @@ def _result_type(dtypes, floatx):
         return _resolve_weak(_least_upper_bound(frozenset(nodes)), floatx)
     if len(set(nodes)) == 1:
         return nodes[0]
-    lattice_nodes = frozenset(_weak_kind(n) if w else n for n, w in zip(nodes, weak))
+    lattice_nodes = frozenset(_weak_kind(n) if w else n for n, w in zip(nodes, weak, strict=True))
     out = _least_upper_bound(lattice_nodes)
     if out in (_WEAK_INT, _WEAK_FLOAT):
         return _resolve_weak(out, floatx)

@@ -80,3 +80,13 @@ def current():
 def is_loaded():
     """Whether the backend's framework has been imported yet."""
     return _state["module"] is not None
+
+
+def device(device_name):
+    """Context manager placing tensors created inside it on `device_name` ("cpu", "gpu:0", ...).
+
+    Example:
+    >>> with kappa.device("cpu"):
+    ...     x = kappa.ops.convert_to_tensor([1.0])
+    """
+    return current().core.device_scope(device_name)

@@ -1,0 +1,4 @@
+"""`kappa.ops`: every public op of k_ops."""
+
+from k_ops import *  # noqa: F403 -- k_ops.__all__ is the op surface, listed once
+from k_ops import __all__ as __all__

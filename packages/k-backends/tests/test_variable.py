@@ -135,3 +135,30 @@ def test_autocast_scope_casts_float_variables_only():
 def test_scalar_conversions():
     v = Variable(3.0)
     assert float(v) == 3.0 and int(v) == 3 and bool(v)
+
+
+def test_framework_functions_accept_variables():
+    import k_backends
+
+    v = Variable(np.array([1.0, 2.0], "float32"))
+    name = k_backends.backend()
+    if name == "jax":
+        import jax.numpy as jnp
+
+        out = jnp.asarray(v) + 1  # jax 0.10 takes a Variable through asarray, not at jit boundaries
+    elif name == "torch":
+        import torch
+
+        out = torch.add(v, 1)
+    elif name == "tensorflow":
+        import tensorflow as tf
+
+        out = tf.add(v, 1.0)
+    else:
+        out = np.add(v, 1)
+    np.testing.assert_array_equal(np.asarray(out), [2.0, 3.0])
+
+
+def test_numpy_arrays_defer_to_variable_operators():
+    v = Variable(np.array([1, 2], "int8"))
+    assert standardize_dtype((np.array([1, 1], "int8") + v).dtype) == "int8"

@@ -229,6 +229,8 @@ class Variable:
 
     # Variables are keyed by identity (== is elementwise, as for arrays).
     __hash__ = object.__hash__
+    # Makes `ndarray @ variable` call our reflected operator, so promotion is kappa's.
+    __array_priority__ = 100
 
     def __getitem__(self, index):
         return self.value[index]

@@ -90,4 +90,5 @@ def test_auto_selection_prefers_jax_when_everything_is_installed(tmp_path):
 @pytest.mark.parametrize("name", ["jax", "torch", "tensorflow"])
 def test_using_one_backend_imports_no_other_framework(name):
     code = "import kappa\nkappa.ops.convert_to_tensor([1.0])"
-    assert frameworks_loaded_by(code, env={"KAPPA_BACKEND": name}) == [name]
+    # TensorFlow imports jax by itself when both are installed; kappa adds nothing to that.
+    assert frameworks_loaded_by(code, env={"KAPPA_BACKEND": name}) == frameworks_loaded_by(f"import {name}")

@@ -16,6 +16,8 @@ def test_importing_every_kappa_package_imports_no_framework():
 
 
 def test_first_use_imports_only_the_selected_framework():
-    loaded = frameworks_loaded_by("import k_backends\nk_backends.current()",
-                                  env={"KAPPA_BACKEND": k_backends.backend()})
-    assert loaded == ([k_backends.backend()] if k_backends.backend() in FRAMEWORKS else [])
+    name = k_backends.backend()
+    loaded = frameworks_loaded_by("import k_backends\nk_backends.current()", env={"KAPPA_BACKEND": name})
+    # TensorFlow 2.21 imports jax by itself when jax is installed; that is not kappa's doing.
+    expected = frameworks_loaded_by(f"import {name}") if name in FRAMEWORKS else []
+    assert loaded == expected and (name in loaded or name == "numpy")

@@ -149,7 +149,7 @@ def test_framework_functions_accept_variables():
     elif name == "torch":
         import torch
 
-        out = torch.add(v, 1)
+        out = torch.add(v, 1).detach()  # a trainable Variable's reads carry autograd history
     elif name == "tensorflow":
         import tensorflow as tf
 

@@ -14,6 +14,8 @@ def default_dtype(x):
     """
     if isinstance(x, _PY_SCALARS):
         return dtypes.result_type(type(x))
+    if isinstance(x, str):
+        return "string"
     dtype = getattr(x, "dtype", None)
     if dtype is not None:
         return dtypes.standardize_dtype(dtype)
@@ -36,6 +38,8 @@ def _collect_element_dtypes(items, kinds):
             kinds.add(type(item))
         elif isinstance(item, complex):
             kinds.add("complex64")
+        elif isinstance(item, str):
+            kinds.add("string")
         else:
             kinds.add(default_dtype(item))
 

@@ -16,6 +16,7 @@ PROTOCOL = {
         "shape",  # (x) -> tuple; a dim is an int when known statically
         "variable_storage",  # (value, trainable, name) -> the framework object holding a Variable
         "assign_storage",  # (storage, value) -> storage holding value (may be the same object)
+        "read_storage",  # (storage) -> a tensor of the current value, unchanged by later assigns
         "device_scope",  # (device_name) -> context manager placing new tensors
         "tensor_types",  # () -> tuple of the framework's tensor classes
     ),

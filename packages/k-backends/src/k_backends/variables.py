@@ -148,10 +148,12 @@ class Variable:
     @property
     def value(self):
         """The current value as a backend tensor (cast inside an AutocastScope)."""
+        core = current().core
+        value = core.read_storage(self._storage)
         target = autocast_dtype() if self.autocast else None
         if target is not None and target != self._dtype and dtypes.is_float_dtype(self._dtype):
-            return current().core.cast(self._storage, target)
-        return self._storage
+            return core.cast(value, target)
+        return value
 
     def assign(self, value):
         """Replace the value; `value` must have the variable's shape."""
@@ -166,11 +168,11 @@ class Variable:
 
     def assign_add(self, value):
         """Add `value` to the variable in place."""
-        return self.assign(current().numpy.add(self._storage, value))
+        return self.assign(current().numpy.add(self.value, value))
 
     def assign_sub(self, value):
         """Subtract `value` from the variable in place."""
-        return self.assign(current().numpy.subtract(self._storage, value))
+        return self.assign(current().numpy.subtract(self.value, value))
 
     @property
     def dtype(self):
@@ -200,7 +202,7 @@ class Variable:
 
     def numpy(self):
         """The value as a NumPy array (a copy)."""
-        return np.array(current().core.convert_to_numpy(self._storage))
+        return np.array(current().core.convert_to_numpy(self.value))
 
     def __array__(self, dtype=None, copy=None):
         array = current().core.convert_to_numpy(self.value)

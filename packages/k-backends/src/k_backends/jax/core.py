@@ -62,6 +62,10 @@ def variable_storage(value, trainable, name):
     return jnp.asarray(value)
 
 
+def read_storage(storage):
+    return storage
+
+
 def assign_storage(storage, value):
     # JAX arrays are immutable, so values handed out earlier stay unchanged.
     return jnp.asarray(value, dtype=storage.dtype)

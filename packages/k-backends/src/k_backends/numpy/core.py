@@ -57,6 +57,10 @@ def variable_storage(value, trainable, name):
     return np.array(value)
 
 
+def read_storage(storage):
+    return storage
+
+
 def assign_storage(storage, value):
     # A new array rather than an in-place write: values handed out earlier
     # (`v.value`) must not change under the caller.

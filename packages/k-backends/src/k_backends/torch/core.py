@@ -1,0 +1,201 @@
+"""Tensors, conversion, variable storage and device placement on PyTorch."""
+
+import contextlib
+import threading
+
+import numpy as np
+import torch
+
+from k_backends import dtypes
+from k_backends.inference import default_dtype
+from k_backends.variables import Variable
+
+try:
+    import ml_dtypes
+except ImportError:  # optional: without it, bfloat16 and float8 reach NumPy as float32
+    ml_dtypes = None
+
+_TORCH_DTYPES = {name: getattr(torch, name) for name in dtypes.ALLOWED_DTYPES if name != "string"}
+_NAMES = {torch_dtype: name for name, torch_dtype in _TORCH_DTYPES.items()}
+# NumPy has no bfloat16 or float8: they cross between torch and NumPy (ml_dtypes) as raw bits.
+_RAW_BITS = {"bfloat16": (torch.int16, np.int16), "float8_e4m3fn": (torch.uint8, np.uint8),
+             "float8_e5m2": (torch.uint8, np.uint8)}
+_PY_SCALARS = (bool, int, float, complex)
+_PY_VALUES = (list, tuple, *_PY_SCALARS)
+_DEVICE_KINDS = {"cpu": "cpu", "gpu": "cuda", "cuda": "cuda", "mps": "mps"}
+
+# An index-free device (torch.device("cuda")) means "the current one of that kind".
+_DEFAULT_DEVICE = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+_local = threading.local()
+
+
+def tensor_types():
+    return (torch.Tensor,)
+
+
+def to_torch_dtype(dtype):
+    """The torch dtype for a kappa dtype name (or anything `standardize_dtype` reads)."""
+    if isinstance(dtype, torch.dtype):
+        return dtype
+    name = dtypes.standardize_dtype(dtype)
+    if name not in _TORCH_DTYPES:
+        raise ValueError(f"The torch backend has no {name} tensors; got dtype={dtype!r}.")
+    return _TORCH_DTYPES[name]
+
+
+def current_device():
+    """The device new tensors go to: the innermost `device_scope`, else CUDA when available."""
+    return getattr(_local, "device", _DEFAULT_DEVICE)
+
+
+def convert_to_tensor(x, dtype=None, sparse=None, ragged=None):
+    if sparse:
+        raise ValueError("The torch backend does not support sparse tensors yet (sparse support "
+                         "comes later); got sparse=True.")
+    if ragged:
+        raise ValueError("The torch backend has no ragged tensors; got ragged=True.")
+    if isinstance(x, Variable):
+        x = x.value
+    device = current_device()
+    if isinstance(x, torch.Tensor):
+        target = x.dtype if dtype is None else to_torch_dtype(dtype)
+        if x.dtype == target and _is_on(x, device):
+            return x
+        return x.to(device=device, dtype=target)
+    if isinstance(x, (np.ndarray, np.generic)) or (
+            not isinstance(x, _PY_VALUES) and hasattr(x, "__array__")):
+        x = _from_numpy(np.asarray(x))
+        return x.to(device=device, dtype=x.dtype if dtype is None else to_torch_dtype(dtype))
+    target = to_torch_dtype(default_dtype(x) if dtype is None else dtype)
+    if isinstance(x, (list, tuple)) and _holds_arrays(x):
+        return torch.stack([convert_to_tensor(item, target) for item in x])
+    if not isinstance(x, _PY_VALUES):
+        raise TypeError(f"Cannot convert {type(x).__name__} to a tensor: {x!r:.80}")
+    return torch.tensor(x, dtype=target, device=device)
+
+
+def _is_on(x, device):
+    # Equality first: it is cheap, while reading `.type` off a device costs a few hundred ns.
+    return x.device == device or (device.index is None and x.device.type == device.type)
+
+
+def _holds_arrays(items):
+    return any(isinstance(i, (torch.Tensor, Variable, np.ndarray))
+               or (isinstance(i, (list, tuple)) and _holds_arrays(i)) for i in items)
+
+
+def _from_numpy(array):
+    """A CPU tensor sharing `array`'s memory where torch allows it."""
+    if not array.flags.writeable or not array.dtype.isnative or any(s < 0 for s in array.strides):
+        # torch shares memory only with writable, native-order, positively strided arrays.
+        array = array.astype(array.dtype.newbyteorder("="))
+    if array.dtype.name in _RAW_BITS:
+        _, numpy_bits = _RAW_BITS[array.dtype.name]
+        return torch.from_numpy(array.view(numpy_bits)).view(_TORCH_DTYPES[array.dtype.name])
+    return torch.from_numpy(array)
+
+
+def convert_to_numpy(x):
+    if isinstance(x, Variable):
+        x = x.value
+    if isinstance(x, (list, tuple)):
+        return np.asarray([convert_to_numpy(item) for item in x])
+    if not isinstance(x, torch.Tensor):
+        return np.asarray(x)
+    name = _NAMES.get(x.dtype)
+    if name not in _RAW_BITS:
+        return x.numpy(force=True)
+    if ml_dtypes is None:
+        return x.float().numpy(force=True)
+    torch_bits, _ = _RAW_BITS[name]
+    return x.detach().view(torch_bits).numpy(force=True).view(getattr(ml_dtypes, name))
+
+
+def is_tensor(x):
+    return isinstance(x, torch.Tensor)
+
+
+def cast(x, dtype):
+    return convert_to_tensor(x, dtype=dtype)
+
+
+def shape(x):
+    return tuple(x.shape) if hasattr(x, "shape") else np.shape(x)
+
+
+def variable_storage(value, trainable, name):
+    # A private copy: the variable must not share memory with the caller's tensor or array.
+    with _outside_inference_mode():
+        data = _private_copy(value, value.device, value.dtype)
+    return torch.nn.Parameter(data, requires_grad=bool(trainable) and _is_differentiable(data))
+
+
+def read_storage(storage):
+    # A fresh view: no copy, and gradients flow back to the Parameter. It keeps the values it
+    # had because assign_storage swaps new memory in rather than writing into the old.
+    return storage.view_as(storage)
+
+
+def assign_storage(storage, value):
+    # The Parameter object stays the same (optimizers, modules and autograd hold it); only its
+    # memory is replaced, so tensors read earlier are unchanged, as on the other backends.
+    with _outside_inference_mode():
+        storage.data = _private_copy(value, storage.device, storage.dtype)
+    return storage
+
+
+def _private_copy(value, device, dtype):
+    return value.detach().to(device, dtype, copy=True, memory_format=torch.contiguous_format)
+
+
+def _outside_inference_mode():
+    # Memory made under torch.inference_mode can never join autograd again, and a variable's
+    # memory outlives the mode it was written in.
+    if torch.is_inference_mode_enabled():
+        return torch.inference_mode(False)
+    return contextlib.nullcontext()
+
+
+def set_storage_trainable(storage, trainable):
+    storage.requires_grad_(bool(trainable) and _is_differentiable(storage))
+
+
+def _is_differentiable(x):
+    return x.is_floating_point() or x.is_complex()
+
+
+def device_scope(device_name):
+    """Create tensors on `device_name` inside the scope: "cpu", "gpu"/"cuda" (":index"), "mps"."""
+    return _placed_on(_parse_device(device_name))
+
+
+@contextlib.contextmanager
+def _placed_on(device):
+    saved = current_device()
+    _local.device = device
+    try:
+        yield
+    finally:
+        _local.device = saved
+
+
+def _parse_device(device_name):
+    kind, _, index = str(device_name).strip().lower().partition(":")
+    kind = _DEVICE_KINDS.get(kind)
+    if kind is None or not (index == "" or index.isdigit()):
+        raise ValueError(f"Unknown device {device_name!r}: expected cpu, gpu, cuda or mps, "
+                         f"optionally with ':<index>'. Available devices: {_available_devices()}.")
+    index = int(index) if index else None
+    count = {"cpu": 1, "cuda": torch.cuda.device_count(),
+             "mps": int(torch.backends.mps.is_available())}[kind]
+    if (index or 0) >= count:
+        raise ValueError(f"Device {device_name!r} is not available here. "
+                         f"Available devices: {_available_devices()}.")
+    return torch.device(kind) if kind == "cpu" or index is None else torch.device(kind, index)
+
+
+def _available_devices():
+    names = ["cpu"] + [f"cuda:{i}" for i in range(torch.cuda.device_count())]
+    if torch.backends.mps.is_available():
+        names.append("mps")
+    return ", ".join(names)

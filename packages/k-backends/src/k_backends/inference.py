@@ -44,14 +44,28 @@ def _collect_element_dtypes(items, kinds):
             kinds.add(default_dtype(item))
 
 
-def promoted(x1, x2, *extra):
-    """The result dtype of combining `x1` and `x2` (values), Python scalars being weak."""
-    return dtypes.result_type(_operand_dtype(x1), _operand_dtype(x2), *extra)
+def promoted(*values_and_extra):
+    """The result dtype of combining values (and dtypes or Python types), scalars being weak.
+
+    `promoted(x1, x2)` for a binary op; `promoted(x1, x2, float)` for one that
+    computes in floats (true division).
+    """
+    return dtypes.result_type(*(v if v is int or v is float or isinstance(v, str) else dtype_of(v)
+                                for v in values_and_extra))
 
 
-def _operand_dtype(x):
+def dtype_of(x):
+    """A value's dtype for promotion: `int` / `float` for Python scalars (weak), else a name."""
     if isinstance(x, bool):
         return "bool"
     if isinstance(x, (int, float)):
         return type(x)
     return default_dtype(x)
+
+
+def float_dtype(dtype):
+    """The dtype of a float-valued op on `dtype`: floats keep theirs, others become floatx."""
+    if dtype in (int, float, bool):
+        return dtypes.result_type(float)
+    name = dtypes.standardize_dtype(dtype)
+    return name if dtypes.is_float_dtype(name) or dtypes.is_complex_dtype(name) else dtypes.result_type(float)

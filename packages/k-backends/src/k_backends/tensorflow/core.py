@@ -12,6 +12,10 @@ from k_backends.variables import Variable
 _TF_DTYPES = {name: tf.as_dtype(name) for name in dtypes.ALLOWED_DTYPES}
 _TENSOR_TYPES = (tf.Tensor, tf.Variable, tf.SparseTensor, tf.RaggedTensor)
 
+# Wider dtypes to compute in where TF 2.21 has no kernel for an op on a small or unsigned dtype.
+COMPUTE_DTYPES = {"bool": "int32", "uint8": "int32", "uint16": "int32", "int8": "int32",
+          "int16": "int32", "uint32": "int64", "uint64": "int64"}
+
 
 def _tf_dtype(dtype):
     return _TF_DTYPES[dtypes.standardize_dtype(dtype)]

@@ -21,6 +21,10 @@ _NAMES = {torch_dtype: name for name, torch_dtype in _TORCH_DTYPES.items()}
 _RAW_BITS = {"bfloat16": (torch.int16, np.int16), "float8_e4m3fn": (torch.uint8, np.uint8),
              "float8_e5m2": (torch.uint8, np.uint8)}
 _PY_SCALARS = (bool, int, float, complex)
+# torch (2.13) has no CPU kernels for add, subtract, comparisons and more on uint16/32/64, so
+# those compute in a signed type that holds them and cast back. uint64 borrows int64's bits:
+# exact for add, subtract, multiply and bitwise ops, wrong for comparing or dividing >= 2**63.
+COMPUTE_DTYPES = {torch.uint16: torch.int32, torch.uint32: torch.int64, torch.uint64: torch.int64}
 _PY_VALUES = (list, tuple, *_PY_SCALARS)
 _DEVICE_KINDS = {"cpu": "cpu", "gpu": "cuda", "cuda": "cuda", "mps": "mps"}
 

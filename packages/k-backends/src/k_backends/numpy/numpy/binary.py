@@ -5,6 +5,12 @@ import numpy as np
 from k_backends.inference import promoted
 from k_backends.numpy.core import convert_to_tensor
 
+__all__ = [
+    "add", "subtract", "multiply", "divide", "true_divide", "floor_divide", "mod", "power",
+    "matmul", "bitwise_and", "bitwise_or", "bitwise_xor", "equal", "not_equal", "less",
+    "less_equal", "greater", "greater_equal",
+]
+
 
 def _operands(x1, x2, *extra):
     dtype = promoted(x1, x2, *extra)
@@ -39,15 +45,3 @@ less = _binary(np.less)
 less_equal = _binary(np.less_equal)
 greater = _binary(np.greater)
 greater_equal = _binary(np.greater_equal)
-
-
-def negative(x):
-    return np.negative(convert_to_tensor(x))
-
-
-def absolute(x):
-    return np.absolute(convert_to_tensor(x))
-
-
-def bitwise_invert(x):
-    return np.invert(convert_to_tensor(x))

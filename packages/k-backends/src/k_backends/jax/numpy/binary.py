@@ -5,6 +5,12 @@ import jax.numpy as jnp
 from k_backends.inference import promoted
 from k_backends.jax.core import convert_to_tensor
 
+__all__ = [
+    "add", "subtract", "multiply", "divide", "true_divide", "floor_divide", "mod", "power",
+    "matmul", "bitwise_and", "bitwise_or", "bitwise_xor", "equal", "not_equal", "less",
+    "less_equal", "greater", "greater_equal",
+]
+
 
 def _operands(x1, x2, *extra):
     dtype = promoted(x1, x2, *extra)
@@ -37,16 +43,3 @@ less = _binary(jnp.less)
 less_equal = _binary(jnp.less_equal)
 greater = _binary(jnp.greater)
 greater_equal = _binary(jnp.greater_equal)
-
-
-def negative(x):
-    return jnp.negative(convert_to_tensor(x))
-
-
-def absolute(x):
-    return jnp.absolute(convert_to_tensor(x))
-
-
-def bitwise_invert(x):
-    # On bool, JAX's invert is logical not, as NumPy's is.
-    return jnp.invert(convert_to_tensor(x))

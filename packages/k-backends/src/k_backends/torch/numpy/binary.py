@@ -3,14 +3,16 @@
 import torch
 
 from k_backends.inference import promoted
-from k_backends.torch.core import convert_to_tensor, to_torch_dtype
+from k_backends.torch.core import COMPUTE_DTYPES, convert_to_tensor, to_torch_dtype
+
+__all__ = [
+    "add", "subtract", "multiply", "divide", "true_divide", "floor_divide", "mod", "power",
+    "matmul", "bitwise_and", "bitwise_or", "bitwise_xor", "equal", "not_equal", "less",
+    "less_equal", "greater", "greater_equal",
+]
 
 _PY_SCALARS = (bool, int, float, complex)
 
-# torch (2.13) has no CPU kernels for add, subtract, comparisons and more on uint16/32/64, so
-# those compute in a signed type that holds them and cast back. uint64 borrows int64's bits:
-# exact for add, subtract, multiply and bitwise ops, wrong for comparing or dividing >= 2**63.
-_WIDER = {torch.uint16: torch.int32, torch.uint32: torch.int64, torch.uint64: torch.int64}
 
 
 def _operand(x, dtype):
@@ -27,22 +29,13 @@ def _binary(torch_func, *extra, bool_via=None):
     """
     def op(x1, x2):
         dtype = to_torch_dtype(promoted(x1, x2, *extra))
-        compute = bool_via if dtype == torch.bool and bool_via else _WIDER.get(dtype, dtype)
+        compute = bool_via if dtype == torch.bool and bool_via else COMPUTE_DTYPES.get(dtype, dtype)
         if isinstance(x1, _PY_SCALARS) and isinstance(x2, _PY_SCALARS):
             a, b = convert_to_tensor(x1, compute), convert_to_tensor(x2, compute)
         else:
             a, b = _operand(x1, compute), _operand(x2, compute)
         out = torch_func(a, b)
         return out if out.dtype in (dtype, torch.bool) else out.to(dtype)
-    op.__name__ = torch_func.__name__
-    return op
-
-
-def _unary(torch_func, bool_via=None):
-    def op(x):
-        x = convert_to_tensor(x)
-        compute = bool_via if x.dtype == torch.bool and bool_via else _WIDER.get(x.dtype)
-        return torch_func(x) if compute is None else torch_func(x.to(compute)).to(x.dtype)
     op.__name__ = torch_func.__name__
     return op
 
@@ -69,7 +62,3 @@ less = _binary(torch.lt)
 less_equal = _binary(torch.le)
 greater = _binary(torch.gt)
 greater_equal = _binary(torch.ge)
-
-negative = _unary(torch.negative)
-absolute = _unary(torch.abs, bool_via=torch.uint8)
-bitwise_invert = _unary(torch.bitwise_not)

@@ -8,10 +8,14 @@ a wider integer type and the result is cast back, so dtypes stay kappa's.
 import tensorflow as tf
 
 from k_backends.inference import promoted
-from k_backends.tensorflow.core import convert_to_tensor
+from k_backends.tensorflow.core import COMPUTE_DTYPES, convert_to_tensor
 
-_WIDER = {"bool": "int32", "uint8": "int32", "uint16": "int32", "int8": "int32",
-          "int16": "int32", "uint32": "int64", "uint64": "int64"}
+__all__ = [
+    "add", "subtract", "multiply", "divide", "true_divide", "floor_divide", "mod", "power",
+    "matmul", "bitwise_and", "bitwise_or", "bitwise_xor", "equal", "not_equal", "less",
+    "less_equal", "greater", "greater_equal",
+]
+
 _UNSIGNED = ("uint8", "uint16", "uint32", "uint64")
 
 
@@ -26,7 +30,7 @@ def _binary(tf_func, *extra, widen=()):
         a, b = convert_to_tensor(x1, dtype), convert_to_tensor(x2, dtype)
         if dtype not in widen:
             return tf_func(a, b)
-        result = tf_func(tf.cast(a, _WIDER[dtype]), tf.cast(b, _WIDER[dtype]))
+        result = tf_func(tf.cast(a, COMPUTE_DTYPES[dtype]), tf.cast(b, COMPUTE_DTYPES[dtype]))
         # Comparisons already return bool; arithmetic goes back to kappa's dtype.
         return result if result.dtype == tf.bool else tf.cast(result, dtype)
     op.__name__ = tf_func.__name__
@@ -71,7 +75,7 @@ true_divide = divide
 floor_divide = _binary(_zero_division_safe(tf.math.floordiv), widen=("bool",))
 mod = _binary(_zero_division_safe(tf.math.floormod), widen=("bool",))
 power = _binary(tf.math.pow, widen=("bool",) + _UNSIGNED)
-matmul = _binary(_numpy_matmul, widen=tuple(_WIDER))
+matmul = _binary(_numpy_matmul, widen=tuple(COMPUTE_DTYPES))
 bitwise_and = _binary(_logical_for_bool(tf.math.logical_and, tf.bitwise.bitwise_and))
 bitwise_or = _binary(_logical_for_bool(tf.math.logical_or, tf.bitwise.bitwise_or))
 bitwise_xor = _binary(_logical_for_bool(tf.math.logical_xor, tf.bitwise.bitwise_xor))
@@ -82,23 +86,3 @@ less = _binary(tf.math.less, widen=("bool",))
 less_equal = _binary(tf.math.less_equal, widen=("bool",))
 greater = _binary(tf.math.greater, widen=("bool",))
 greater_equal = _binary(tf.math.greater_equal, widen=("bool",))
-
-
-def negative(x):
-    x = convert_to_tensor(x)
-    if x.dtype.is_unsigned:
-        # NumPy wraps around (-1 is 255 in uint8); TF has no unsigned kernel.
-        return tf.cast(tf.math.negative(tf.cast(x, _WIDER[x.dtype.name])), x.dtype)
-    return tf.math.negative(x)
-
-
-def absolute(x):
-    x = convert_to_tensor(x)
-    if x.dtype == tf.bool or x.dtype.is_unsigned:
-        return x  # the identity; TF has no kernel for these dtypes
-    return tf.math.abs(x)
-
-
-def bitwise_invert(x):
-    x = convert_to_tensor(x)
-    return tf.math.logical_not(x) if x.dtype == tf.bool else tf.bitwise.invert(x)

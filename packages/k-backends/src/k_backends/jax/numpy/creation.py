@@ -1,0 +1,3 @@
+"""Tensor creation and window functions on JAX."""
+
+__all__ = []

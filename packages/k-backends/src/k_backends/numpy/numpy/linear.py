@@ -1,0 +1,3 @@
+"""Products, contractions and other linear-algebra-like numpy ops on NumPy."""
+
+__all__ = []

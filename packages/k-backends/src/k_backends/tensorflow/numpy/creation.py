@@ -1,0 +1,3 @@
+"""Tensor creation and window functions on TensorFlow."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""Shape manipulation, joining and splitting on TensorFlow."""
+
+__all__ = []

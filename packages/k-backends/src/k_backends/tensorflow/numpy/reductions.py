@@ -1,0 +1,3 @@
+"""Reductions, cumulative, nan-aware and statistical ops on TensorFlow."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""Tensor creation and window functions on PyTorch."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""Shape manipulation, joining and splitting on PyTorch."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""Indexing, sorting, searching and counting."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""Products, contractions and other linear-algebra-like NumPy ops."""
+
+__all__ = []

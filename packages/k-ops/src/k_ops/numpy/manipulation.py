@@ -1,0 +1,3 @@
+"""Shape manipulation, joining and splitting."""
+
+__all__ = []

@@ -89,6 +89,8 @@ class KerasTensor:
             yield self[i]
 
     __hash__ = object.__hash__
+    # NumPy arrays hand binary operators over to ours (`ndarray + KerasTensor`).
+    __array_ufunc__ = None
 
     def __getitem__(self, key):
         from k_ops import numpy as knp

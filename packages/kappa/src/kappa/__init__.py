@@ -9,6 +9,7 @@ __version__ = "0.1.0"
 from k_backends.selection import device as device
 from k_backends.variables import Variable as Variable
 from k_backends.variables import name_scope as name_scope
+from k_ops.symbolic import KerasTensor as KerasTensor
 from kappa import backend as backend
 from kappa import config as config
 from kappa import ops as ops

@@ -11,3 +11,4 @@ from k_backends import set_epsilon as set_epsilon
 from k_backends import set_floatx as set_floatx
 from k_backends import set_image_data_format as set_image_data_format
 from k_backends import standardize_dtype as standardize_dtype
+from k_ops.symbolic import is_keras_tensor as is_keras_tensor

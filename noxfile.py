@@ -47,6 +47,8 @@ FRAMEWORKS = {
     "tensorflow": ["tensorflow-cpu>=2.16"],
 }
 TEST_TOOLS = ["pytest>=8", "pytest-xdist>=3"]
+# Suites large enough that two pytest-xdist workers (one per CI core) pay for their start-up.
+PARALLEL = {"k-backends", "k-ops"}
 
 
 def _uv():
@@ -92,8 +94,12 @@ def _pythonpath(package):
 
 def _test_env(session, backend, pythonpath):
     home = tempfile.mkdtemp(prefix="kappa-home-")
+    # JAX compiles each op once per shape and dtype; its persistent cache makes warm runs skip that.
     return {"PYTHONPATH": pythonpath, "KAPPA_BACKEND": backend, "KAPPA_HOME": home,
-            "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONDONTWRITEBYTECODE": "1"}
+            "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONDONTWRITEBYTECODE": "1",
+            "JAX_COMPILATION_CACHE_DIR": str(CACHE / "jax-cache"),
+            "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS": "0",
+            "JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES": "0"}
 
 
 @nox.session
@@ -102,7 +108,8 @@ def _test_env(session, backend, pythonpath):
 def tests(session, package, backend):
     """Run one package's tests on one backend, with only its kappa dependencies importable."""
     python = environment(session, backend, FRAMEWORKS[backend] + TEST_TOOLS)
-    session.run(python, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+    workers = ["-n", "2"] if package in PARALLEL else []
+    session.run(python, "-m", "pytest", "-q", "-p", "no:cacheprovider", *workers,
                 str(ROOT / "packages" / package / "tests"), *session.posargs,
                 env=_test_env(session, backend, _pythonpath(package)), external=True)
 

@@ -65,7 +65,7 @@ def dtype_of(x):
 
 def float_dtype(dtype):
     """The dtype of a float-valued op on `dtype`: floats keep theirs, others become floatx."""
-    if dtype in (int, float, bool):
+    if dtype is int or dtype is float or dtype is bool:
         return dtypes.result_type(float)
     name = dtypes.standardize_dtype(dtype)
     return name if dtypes.is_float_dtype(name) or dtypes.is_complex_dtype(name) else dtypes.result_type(float)

@@ -20,13 +20,49 @@ PROTOCOL = {
         "device_scope",  # (device_name) -> context manager placing new tensors
         "tensor_types",  # () -> tuple of the framework's tensor classes
     ),
-    # The operator set of Variable; the rest of the NumPy surface arrives with k-ops.
+    # NumPy-like ops, by group: each group is k_backends/<backend>/numpy/<group>.py and
+    # k_ops/numpy/<group>.py. Ops written once in k_ops from other ops are not listed.
     "numpy": (
-        "add", "subtract", "multiply", "divide", "true_divide", "floor_divide", "mod",
-        "power", "matmul", "negative", "absolute", "equal", "not_equal", "less",
-        "less_equal", "greater", "greater_equal", "bitwise_and", "bitwise_or",
-        "bitwise_xor", "bitwise_invert",
+        # elementwise
+        "absolute", "angle", "arccos", "arccosh", "arcsin", "arcsinh", "arctan", "arctanh",
+        "bitwise_invert", "cbrt", "ceil", "clip", "conjugate", "cos", "cosh", "deg2rad", "exp",
+        "exp2", "expm1", "fabs", "floor", "i0", "imag", "isfinite", "isinf", "isnan", "isneginf",
+        "isposinf", "isreal", "log", "log10", "log1p", "log2", "logical_not", "nan_to_num",
+        "negative", "rad2deg", "real", "reciprocal", "round", "sign", "signbit", "sin", "sinc",
+        "sinh", "sqrt", "square", "tan", "tanh", "trunc",
+        # binary
+        "add", "allclose", "arctan2", "bitwise_and", "bitwise_left_shift", "bitwise_or",
+        "bitwise_right_shift", "bitwise_xor", "divide", "divide_no_nan", "equal", "floor_divide",
+        "fmax", "fmin", "fmod", "gcd", "greater", "greater_equal", "heaviside", "hypot", "isclose",
+        "lcm", "ldexp", "less", "less_equal", "logaddexp", "logaddexp2", "logical_and",
+        "logical_or", "logical_xor", "matmul", "maximum", "minimum", "mod", "multiply", "nextafter",
+        "not_equal", "power", "subtract", "true_divide",
+        # reductions
+        "all", "any", "argmax", "argmin", "average", "corrcoef", "count_nonzero", "cumprod",
+        "cumsum", "max", "mean", "median", "min", "nanargmax", "nanargmin", "nancumprod",
+        "nancumsum", "nanmax", "nanmean", "nanmedian", "nanmin", "nanpercentile", "nanprod",
+        "nanquantile", "nanstd", "nansum", "nanvar", "percentile", "prod", "ptp", "quantile", "std",
+        "sum", "trapezoid", "var",
+        # creation
+        "arange", "array", "bartlett", "blackman", "copy", "diag", "diagflat", "empty",
+        "empty_like", "eye", "full", "full_like", "geomspace", "hamming", "hanning", "kaiser",
+        "linspace", "logspace", "meshgrid", "ones", "ones_like", "tri", "tril", "triu", "vander",
+        "zeros", "zeros_like",
+        # manipulation
+        "array_split", "broadcast_to", "concatenate", "expand_dims", "flip", "moveaxis", "pad",
+        "repeat", "reshape", "roll", "rot90", "size", "split", "squeeze", "stack", "swapaxes",
+        "tile", "transpose", "unravel_index", "view",
+        # indexing
+        "argpartition", "argsort", "bincount", "diagonal", "digitize", "get_item", "histogram",
+        "isin", "nonzero", "searchsorted", "select", "sort", "take", "take_along_axis", "trace",
+        "unique", "where",
+        # linear
+        "correlate", "cross", "diff", "dot", "einsum", "inner", "kron", "outer", "slogdet",
+        "tensordot", "vdot", "vectorize",
     ),
-    # Draws from a seed pair (two uint32 values) made by k_backends.seed.
-    "random": ("normal", "uniform", "randint", "truncated_normal"),
+    # Draws from a seed pair (two int32 values) made by k_backends.seed.
+    "random": (
+        "normal", "uniform", "randint", "truncated_normal", "categorical", "dropout", "shuffle",
+        "gamma", "binomial", "beta",
+    ),
 }

@@ -234,8 +234,9 @@ class Variable:
     # Makes `ndarray @ variable` call our reflected operator, so promotion is kappa's.
     __array_priority__ = 100
 
-    def __getitem__(self, index):
-        return self.value[index]
+    def __getitem__(self, key):
+        # NumPy's indexing on every backend (masks and integer arrays included).
+        return current().numpy.get_item(self.value, key)
 
     def __iter__(self):
         return iter(self.value)

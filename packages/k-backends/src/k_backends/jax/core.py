@@ -26,12 +26,12 @@ def convert_to_tensor(x, dtype=None, sparse=None, ragged=None):
     if isinstance(x, Variable):
         x = x.value
     if isinstance(x, jax.Array):  # tracers included
-        if dtype is None or x.dtype == _jnp_dtype(dtype):
+        if dtype is None or x.dtype == to_jax_dtype(dtype):
             return x
-        return x.astype(_jnp_dtype(dtype))
+        return x.astype(to_jax_dtype(dtype))
     if dtype is None:
         dtype = default_dtype(x)
-    return jnp.asarray(_unwrap_variables(x), dtype=_jnp_dtype(dtype))
+    return jnp.asarray(_unwrap_variables(x), dtype=to_jax_dtype(dtype))
 
 
 def _unwrap_variables(x):
@@ -101,7 +101,8 @@ def _platforms():
     return (default, "cpu") if default != "cpu" else ("cpu",)
 
 
-def _jnp_dtype(dtype):
+def to_jax_dtype(dtype):
+    """The jax.numpy dtype for a kappa dtype name (or anything `standardize_dtype` reads)."""
     name = dtypes.standardize_dtype(dtype)
     if name == "string":
         raise ValueError("The jax backend has no string tensors; got dtype='string'.")

@@ -21,12 +21,12 @@ def convert_to_tensor(x, dtype=None, sparse=None, ragged=None):
     if isinstance(x, Variable):
         x = x.value
     if isinstance(x, np.ndarray):
-        if dtype is None or x.dtype == _np_dtype(dtype):
+        if dtype is None or x.dtype == to_numpy_dtype(dtype):
             return x
-        return x.astype(_np_dtype(dtype))
+        return x.astype(to_numpy_dtype(dtype))
     if dtype is None:
         dtype = default_dtype(x)
-    return np.asarray(_to_numpy_items(x), dtype=_np_dtype(dtype))
+    return np.asarray(_to_numpy_items(x), dtype=to_numpy_dtype(dtype))
 
 
 def _to_numpy_items(x):
@@ -75,15 +75,27 @@ def device_scope(device_name):
     yield
 
 
-def _np_dtype(dtype):
+def to_numpy_dtype(dtype):
+    """The NumPy dtype for a kappa dtype name (bfloat16 and float8 from ml_dtypes)."""
     name = dtypes.standardize_dtype(dtype)
-    if name == "bfloat16" or name.startswith("float8"):
-        try:
-            import ml_dtypes
-        except ImportError:
-            raise ImportError(f"The numpy backend needs ml_dtypes for {name}: "
-                              "pip install ml_dtypes") from None
-        return getattr(ml_dtypes, name)
+    if name in NUMPY_DTYPES:
+        return NUMPY_DTYPES[name]
     if name == "string":
-        return np.str_
-    return np.dtype(name)
+        return np.dtype(np.str_)
+    raise ImportError(f"The numpy backend needs ml_dtypes for {name}: pip install ml_dtypes")
+
+
+def _numpy_dtypes():
+    table = {name: np.dtype(name) for name in dtypes.ALLOWED_DTYPES
+             if name != "string" and name != "bfloat16" and not name.startswith("float8")}
+    try:
+        import ml_dtypes
+    except ImportError:  # optional: without it the numpy backend has no bfloat16 or float8
+        return table
+    table.update({name: np.dtype(getattr(ml_dtypes, name))
+                  for name in ("bfloat16",) + dtypes.FLOAT8_TYPES})
+    return table
+
+
+# Every dtype NumPy can hold here, by kappa name.
+NUMPY_DTYPES = _numpy_dtypes()

@@ -73,6 +73,9 @@ def convert_to_numpy(x):
         x = tf.sparse.to_dense(x)
     elif isinstance(x, tf.RaggedTensor):
         x = x.to_tensor()
+    if isinstance(x, (tf.Tensor, tf.Variable)):
+        # .numpy() rather than np.asarray: the latter fails on 0-d bfloat16 tensors (TF 2.21).
+        return np.asarray(x.numpy())
     return np.asarray(x)
 
 

@@ -2,7 +2,8 @@
 
 import torch
 
-from k_backends.torch.core import convert_to_numpy, current_device, to_torch_dtype
+from k_backends import dtypes
+from k_backends.torch.core import convert_to_numpy, convert_to_tensor, current_device, to_torch_dtype
 
 
 def _generator(seed):
@@ -55,3 +56,55 @@ def truncated_normal(shape, mean, stddev, dtype, seed):
 def set_framework_seed(seed):
     """Seed torch's global generators (CPU and every GPU)."""
     torch.manual_seed(seed)
+
+
+def _parameter(value, shape, precision):
+    # torch's samplers take one parameter per output entry, so parameters are expanded to `shape`.
+    return convert_to_tensor(value, precision).expand(tuple(shape))
+
+
+def _precision(dtype):
+    return "float64" if dtypes.standardize_dtype(dtype) == "float64" else "float32"
+
+
+def categorical(logits, num_samples, dtype, seed):
+    logits = convert_to_tensor(logits)
+    probabilities = torch.softmax(logits.to(torch.float64 if logits.dtype == torch.float64 else
+                                            torch.float32), dim=-1)
+    draws = torch.multinomial(probabilities, num_samples, replacement=True, generator=_generator(seed))
+    return draws.to(to_torch_dtype(dtype))
+
+
+def dropout(inputs, rate, noise_shape, seed):
+    inputs = convert_to_tensor(inputs)
+    keep = torch.empty(tuple(noise_shape), device=inputs.device).uniform_(generator=_generator(seed)) >= rate
+    return torch.where(keep, inputs / (1.0 - rate), torch.zeros((), dtype=inputs.dtype, device=inputs.device))
+
+
+def shuffle(x, axis, seed):
+    x = convert_to_tensor(x)
+    permutation = torch.randperm(x.shape[axis], generator=_generator(seed), device=x.device)
+    return torch.index_select(x, axis, permutation)
+
+
+def gamma(shape, alpha, dtype, seed):
+    # Drawn in float32 (float64 if asked): torch has no CPU gamma sampler for float16.
+    alpha = _parameter(alpha, shape, _precision(dtype))
+    return torch._standard_gamma(alpha, generator=_generator(seed)).to(to_torch_dtype(dtype))
+
+
+def binomial(shape, counts, probabilities, dtype, seed):
+    precision = _precision(dtype)
+    draws = torch.binomial(_parameter(counts, shape, precision).contiguous(),
+                           _parameter(probabilities, shape, precision).contiguous(),
+                           generator=_generator(seed))
+    return draws.to(to_torch_dtype(dtype))
+
+
+def beta(shape, alpha, beta, dtype, seed):
+    # A beta draw is the first entry of a two-class Dirichlet draw (torch's Beta does the same).
+    precision = _precision(dtype)
+    concentration = torch.stack([_parameter(alpha, shape, precision), _parameter(beta, shape, precision)],
+                                dim=-1)
+    draws = torch._sample_dirichlet(concentration, generator=_generator(seed))
+    return draws[..., 0].to(to_torch_dtype(dtype))

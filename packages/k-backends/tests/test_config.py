@@ -36,7 +36,9 @@ def _run(code, home, **env):
 
 def test_config_file_is_created_with_defaults_in_kappa_home(tmp_path):
     home = tmp_path / "home"
-    result = _run("import k_backends", home)
+    assert _run("import k_backends", home).returncode == 0
+    assert not (home / "kappa.json").exists()  # importing touches no file
+    result = _run("import k_backends; k_backends.floatx()", home)
     assert result.returncode == 0, result.stderr
     content = json.loads((home / "kappa.json").read_text())
     assert content == {"floatx": "float32", "epsilon": 1e-07, "image_data_format": "channels_last"}
@@ -52,6 +54,6 @@ def test_config_file_values_are_read(tmp_path):
 
 def test_corrupt_config_file_is_a_clear_error(tmp_path):
     (tmp_path / "kappa.json").write_text("{not json")
-    result = _run("import k_backends", tmp_path)
+    result = _run("import k_backends; k_backends.floatx()", tmp_path)
     assert result.returncode != 0
     assert "kappa.json" in result.stderr and "Fix or delete the file" in result.stderr

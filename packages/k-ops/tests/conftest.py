@@ -1,18 +1,15 @@
-import os
-import tempfile
+import fnmatch
+import pathlib
 
-# Keep the tests away from the user's ~/.kappa; must run before k_backends is imported.
-os.environ.setdefault("KAPPA_HOME", tempfile.mkdtemp(prefix="kappa-home-"))
+import numpy as np
+import pytest
 
-import fnmatch  # noqa: E402
-import pathlib  # noqa: E402
+import k_backends
+from k_backends import dtypes
+from k_backends.testing.values import to_numpy as to_numpy
+from k_ops.symbolic import KerasTensor
 
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-
-import k_backends  # noqa: E402
-from k_backends import dtypes  # noqa: E402
-from k_ops.symbolic import KerasTensor  # noqa: E402
+pytest_plugins = ["k_backends.testing.fixtures"]
 
 BACKEND = k_backends.backend()
 ALL_DTYPES = ["bool", "uint8", "int8", "int16", "int32", "int64",
@@ -23,25 +20,6 @@ FLOAT_DTYPES = ["float16", "bfloat16", "float32", "float64"]
 RTOL = {"float16": 2e-3, "bfloat16": 2e-2, "float32": 2e-5, "float64": 1e-12}
 # Ops whose output size depends on the values, so a spec rightly leaves it unknown.
 VALUE_DEPENDENT_SHAPES = {"nonzero", "unique", "bincount", "where", "get_item", "argwhere"}
-
-
-@pytest.fixture(scope="session")
-def backend():
-    """The selected backend's implementation package."""
-    return k_backends.current()
-
-
-@pytest.fixture(autouse=True)
-def restore_config():
-    saved = (k_backends.floatx(), k_backends.epsilon(), k_backends.image_data_format())
-    yield
-    k_backends.set_floatx(saved[0])
-    k_backends.set_epsilon(saved[1])
-    k_backends.set_image_data_format(saved[2])
-
-
-def to_numpy(x):
-    return np.asarray(k_backends.current().core.convert_to_numpy(x))
 
 
 def dtype_name(x):

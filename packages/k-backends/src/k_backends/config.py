@@ -1,7 +1,8 @@
 """Global settings: float type, fuzz factor, image layout, and the config file.
 
-The settings start from `$KAPPA_HOME/kappa.json` (default `~/.kappa`), which is
-created with the defaults on first use when its folder is writable. The file
+The settings start from `$KAPPA_HOME/kappa.json` (default `~/.kappa`), read on
+first use (importing kappa touches no file) and created then with the defaults
+when its folder is writable. The file
 may also name a `"backend"`; kappa never writes that key itself, so a file
 created under one set of installed frameworks does not pin a later one.
 """
@@ -14,7 +15,7 @@ FLOAT_TYPES = ("bfloat16", "float16", "float32", "float64")
 IMAGE_DATA_FORMATS = ("channels_last", "channels_first")
 DEFAULTS = {"floatx": "float32", "epsilon": 1e-7, "image_data_format": "channels_last"}
 
-_settings = dict(DEFAULTS)
+_settings = {}  # empty until first use, then every key of DEFAULTS
 
 
 def kappa_home():
@@ -65,6 +66,7 @@ def _write_defaults(path):
 
 
 def _load():
+    _settings.update(DEFAULTS)
     content = read_config_file()
     if "floatx" in content:
         set_floatx(content["floatx"])
@@ -76,6 +78,8 @@ def _load():
 
 def floatx():
     """The default float dtype name, e.g. `"float32"`."""
+    if not _settings:
+        _load()
     return _settings["floatx"]
 
 
@@ -83,11 +87,15 @@ def set_floatx(value):
     """Set the default float dtype: one of bfloat16, float16, float32, float64."""
     if value not in FLOAT_TYPES:
         raise ValueError(f"set_floatx expected one of {FLOAT_TYPES}; got value={value!r}.")
+    if not _settings:
+        _load()
     _settings["floatx"] = str(value)
 
 
 def epsilon():
     """The fuzz factor added to denominators, `1e-7` by default."""
+    if not _settings:
+        _load()
     return _settings["epsilon"]
 
 
@@ -95,11 +103,15 @@ def set_epsilon(value):
     """Set the fuzz factor used in numeric expressions."""
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
         raise ValueError(f"set_epsilon expected a non-negative number; got value={value!r}.")
+    if not _settings:
+        _load()
     _settings["epsilon"] = float(value)
 
 
 def image_data_format():
     """`"channels_last"` or `"channels_first"`: the default image layout."""
+    if not _settings:
+        _load()
     return _settings["image_data_format"]
 
 
@@ -109,6 +121,8 @@ def set_image_data_format(data_format):
     if normalized not in IMAGE_DATA_FORMATS:
         raise ValueError(f"set_image_data_format expected one of {IMAGE_DATA_FORMATS}; "
                          f"got data_format={data_format!r}.")
+    if not _settings:
+        _load()
     _settings["image_data_format"] = normalized
 
 
@@ -122,5 +136,3 @@ def standardize_data_format(data_format):
                          f"got data_format={data_format!r}.")
     return normalized
 
-
-_load()

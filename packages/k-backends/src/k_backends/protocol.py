@@ -19,6 +19,13 @@ PROTOCOL = {
         "read_storage",  # (storage) -> a tensor of the current value, unchanged by later assigns
         "device_scope",  # (device_name) -> context manager placing new tensors
         "tensor_types",  # () -> tuple of the framework's tensor classes
+        # slicing, scattering, casting (k_ops.core)
+        "slice", "slice_update", "scatter", "scatter_update", "stop_gradient", "saturate_cast",
+        "unstack",
+        # control flow, compiled by each framework (Python loops on numpy and torch)
+        "cond", "while_loop", "fori_loop", "scan", "associative_scan", "map", "switch",
+        "vectorized_map",
+        "custom_gradient",  # (f) -> f with the gradient from the grad_fn f returns
     ),
     # NumPy-like ops, by group: each group is k_backends/<backend>/numpy/<group>.py and
     # k_ops/numpy/<group>.py. Ops written once in k_ops from other ops are not listed.
@@ -64,5 +71,10 @@ PROTOCOL = {
     "random": (
         "normal", "uniform", "randint", "truncated_normal", "categorical", "dropout", "shuffle",
         "gamma", "binomial", "beta",
+    ),
+    # Linear algebra (k_ops.linalg): decompositions, solvers, inverses, norms, forward-mode jvp.
+    "linalg": (
+        "cholesky", "cholesky_inverse", "det", "eig", "eigh", "inv", "jvp", "lstsq", "lu_factor",
+        "matrix_rank", "norm", "pinv", "qr", "solve", "solve_triangular", "svd",
     ),
 }

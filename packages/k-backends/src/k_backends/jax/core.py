@@ -107,3 +107,113 @@ def to_jax_dtype(dtype):
     if name == "string":
         raise ValueError("The jax backend has no string tensors; got dtype='string'.")
     return _JNP_DTYPES[name]
+
+
+# -- slicing, scattering and casting -------------------------------------------------
+from k_backends.rules import core as _rules  # noqa: E402
+
+
+def slice(inputs, start_indices, shape):
+    inputs = convert_to_tensor(inputs)
+    return jax.lax.dynamic_slice(inputs, _starts(start_indices), tuple(shape))
+
+
+def _starts(start_indices):
+    if isinstance(start_indices, (list, tuple)):
+        return [convert_to_tensor(s) if not isinstance(s, int) else s for s in start_indices]
+    return list(convert_to_tensor(start_indices))
+
+
+def slice_update(inputs, start_indices, updates):
+    inputs = convert_to_tensor(inputs)
+    updates = convert_to_tensor(updates, dtype=inputs.dtype)
+    return jax.lax.dynamic_update_slice(inputs, updates, _starts(start_indices))
+
+
+def _index_tuple(indices):
+    indices = convert_to_tensor(indices)
+    return tuple(jnp.moveaxis(indices, -1, 0))
+
+
+def scatter(indices, values, shape):
+    values = convert_to_tensor(values)
+    return jnp.zeros(tuple(shape), dtype=values.dtype).at[_index_tuple(indices)].add(values)
+
+
+def scatter_update(inputs, indices, updates, reduction=None):
+    inputs = convert_to_tensor(inputs)
+    updates = convert_to_tensor(updates, dtype=inputs.dtype)
+    at = inputs.at[_index_tuple(indices)]
+    if reduction is None:
+        return at.set(updates)
+    return {"add": at.add, "max": at.max, "min": at.min, "mul": at.multiply}[reduction](updates)
+
+
+def stop_gradient(variable):
+    return jax.lax.stop_gradient(convert_to_tensor(variable))
+
+
+def saturate_cast(x, dtype):
+    x = convert_to_tensor(x)
+    compute = _rules.saturate_compute_dtype(dtypes.standardize_dtype(x.dtype))
+    low, high = _rules.saturate_bounds(compute, dtype)
+    x = x.astype(to_jax_dtype(compute))
+    if low is not None or high is not None:
+        x = jnp.clip(x, low, high)
+    return x.astype(to_jax_dtype(dtype))
+
+
+def unstack(x, num=None, axis=0):
+    x = convert_to_tensor(x)
+    return [jnp.take(x, i, axis=axis) for i in range(x.shape[axis])]
+
+
+# -- control flow: jax.lax, so it compiles under jit -----------------------------------
+def cond(pred, true_fn, false_fn):
+    return jax.lax.cond(pred, true_fn, false_fn)
+
+
+def while_loop(cond, body, loop_vars, maximum_iterations=None):
+    loop_vars, is_sequence = _rules.as_loop_vars(loop_vars)
+    if maximum_iterations is None:
+        result = jax.lax.while_loop(lambda state: cond(*state),
+                                    lambda state: _rules.as_body_result(body(*state), is_sequence),
+                                    loop_vars)
+    else:
+        def bounded_cond(state):
+            step, state = state
+            return jnp.logical_and(step < maximum_iterations, cond(*state))
+
+        def bounded_body(state):
+            step, state = state
+            return step + 1, _rules.as_body_result(body(*state), is_sequence)
+        _, result = jax.lax.while_loop(bounded_cond, bounded_body, (0, loop_vars))
+    return result if is_sequence else result[0]
+
+
+def fori_loop(lower, upper, body_fun, init_val):
+    return jax.lax.fori_loop(lower, upper, body_fun, init_val)
+
+
+def scan(f, init, xs=None, length=None, reverse=False, unroll=1):
+    return jax.lax.scan(f, init, xs, length=length, reverse=reverse, unroll=unroll)
+
+
+def associative_scan(f, elems, reverse=False, axis=0):
+    return jax.lax.associative_scan(f, elems, reverse=reverse, axis=axis)
+
+
+def map(f, xs):
+    return jax.lax.map(f, xs)
+
+
+def switch(index, branches, *operands):
+    return jax.lax.switch(index, branches, *operands)
+
+
+def vectorized_map(function, elements):
+    return jax.vmap(function)(elements)
+
+
+def custom_gradient(f):
+    return jax.custom_gradient(f)

@@ -213,3 +213,159 @@ def _available_devices():
     if torch.backends.mps.is_available():
         names.append("mps")
     return ", ".join(names)
+
+
+# -- slicing, scattering and casting -------------------------------------------------
+import builtins  # noqa: E402
+import warnings  # noqa: E402
+
+from k_backends.rules import core as _rules  # noqa: E402
+
+
+def _start_list(start_indices):
+    if isinstance(start_indices, torch.Tensor):
+        return [int(s) for s in start_indices.reshape(-1).tolist()]
+    return [int(s) for s in start_indices]
+
+
+def slice(inputs, start_indices, shape):
+    inputs = convert_to_tensor(inputs)
+    starts = _start_list(start_indices)
+    return inputs[tuple(builtins.slice(s, s + n) for s, n in zip(starts, shape, strict=True))]
+
+
+def slice_update(inputs, start_indices, updates):
+    inputs = convert_to_tensor(inputs)
+    updates = convert_to_tensor(updates, dtype=inputs.dtype).to(inputs.device)
+    starts = _start_list(start_indices)
+    out = inputs.clone()
+    out[tuple(builtins.slice(s, s + n) for s, n in zip(starts, updates.shape, strict=True))] = updates
+    return out
+
+
+def _flat_positions(indices, shape):
+    """Indices of shape (..., k) as positions into the first k dimensions flattened into one."""
+    indices = convert_to_tensor(indices).to(torch.int64)
+    k = indices.shape[-1]
+    strides = [1] * k
+    for i in range(k - 2, -1, -1):
+        strides[i] = strides[i + 1] * shape[i + 1]
+    strides = torch.tensor(strides, dtype=torch.int64, device=indices.device)
+    return (indices * strides).sum(-1).reshape(-1), k
+
+
+_INDEX_REDUCE = {"max": "amax", "min": "amin", "mul": "prod"}
+
+
+def _scatter_into(out, indices, updates, reduction):
+    shape = tuple(out.shape)
+    positions, k = _flat_positions(indices, shape)
+    flat = out.reshape((-1,) + shape[k:])
+    updates = updates.to(flat.device).reshape((positions.shape[0],) + shape[k:])
+    positions = positions.to(flat.device)
+    if reduction is None:
+        flat = flat.index_copy(0, positions, updates)
+    elif reduction == "add":
+        flat = flat.index_add(0, positions, updates)
+    else:
+        with warnings.catch_warnings():
+            # torch 2.x flags index_reduce as beta on every call; its results are what we test.
+            warnings.filterwarnings("ignore", message="index_reduce", category=UserWarning)
+            flat = flat.index_reduce(0, positions, updates, _INDEX_REDUCE[reduction], include_self=True)
+    return flat.reshape(shape)
+
+
+def scatter(indices, values, shape):
+    values = convert_to_tensor(values)
+    out = torch.zeros(tuple(shape), dtype=values.dtype, device=values.device)
+    return _scatter_into(out, indices, values, "add")
+
+
+def scatter_update(inputs, indices, updates, reduction=None):
+    inputs = convert_to_tensor(inputs)
+    updates = convert_to_tensor(updates, dtype=inputs.dtype)
+    return _scatter_into(inputs, indices, updates, reduction)
+
+
+def stop_gradient(variable):
+    return convert_to_tensor(variable).detach()
+
+
+def saturate_cast(x, dtype):
+    x = convert_to_tensor(x)
+    compute = _rules.saturate_compute_dtype(_NAMES[x.dtype])
+    low, high = _rules.saturate_bounds(compute, dtype)
+    x = x.to(to_torch_dtype(compute))
+    if low is not None or high is not None:
+        x = torch.clamp(x, low, high)
+    return x.to(to_torch_dtype(dtype))
+
+
+def unstack(x, num=None, axis=0):
+    return list(torch.unbind(convert_to_tensor(x), dim=axis))
+
+
+# -- control flow: plain Python (torch runs eagerly; torch.compile traces through it) ------
+def cond(pred, true_fn, false_fn):
+    return true_fn() if bool(pred) else false_fn()
+
+
+while_loop = _rules.python_while_loop
+switch = _rules.python_switch
+
+
+def fori_loop(lower, upper, body_fun, init_val):
+    value = init_val
+    for i in range(int(lower), int(upper)):
+        value = body_fun(i, value)
+    return value
+
+
+def _tensors(structure):
+    return None if structure is None else _rules.map_structure(convert_to_tensor, structure)
+
+
+def scan(f, init, xs=None, length=None, reverse=False, unroll=1):
+    xs = _tensors(xs)
+    return _rules.python_scan(f, init, xs, length, reverse, torch.stack, lambda x, i: x[i])
+
+
+def associative_scan(f, elems, reverse=False, axis=0):
+    elems = _tensors(elems)
+    return _rules.python_associative_scan(
+        f, elems, reverse, axis, lambda items, dim: torch.cat(items, dim),
+        lambda x, i: torch.narrow(x, axis, i, 1))
+
+
+def map(f, xs):
+    _, ys = scan(lambda carry, x: (carry, f(x)), (), xs)
+    return ys
+
+
+def vectorized_map(function, elements):
+    return map(function, elements)
+
+
+class _CustomGradient(torch.autograd.Function):
+    """Runs `f` (returning (output, grad_fn)) forward; backward calls its grad_fn."""
+
+    @staticmethod
+    def forward(ctx, f, *args):
+        output, grad_fn = f(*args)
+        ctx.grad_fn = grad_fn
+        ctx.is_tensor = [isinstance(a, torch.Tensor) for a in args]
+        return output
+
+    @staticmethod
+    def backward(ctx, *upstream):
+        grads = ctx.grad_fn(*upstream)
+        grads = tuple(grads) if isinstance(grads, (tuple, list)) else (grads,)
+        tensor_grads = iter(grads)
+        # A gradient per tensor argument; the other arguments get None.
+        return (None, *(next(tensor_grads, None) if is_tensor else None for is_tensor in ctx.is_tensor))
+
+
+def custom_gradient(f):
+    def call(*args):
+        return _CustomGradient.apply(f, *args)
+    return call

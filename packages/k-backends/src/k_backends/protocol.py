@@ -77,4 +77,12 @@ PROTOCOL = {
         "cholesky", "cholesky_inverse", "det", "eig", "eigh", "inv", "jvp", "lstsq", "lu_factor",
         "matrix_rank", "norm", "pinv", "qr", "solve", "solve_triangular", "svd",
     ),
+    # Neural-network ops with a backend kernel; the rest of k_ops.nn is built from other ops.
+    "nn": ("conv", "conv_transpose", "max_pool", "average_pool"),
+    # Math ops beyond NumPy with a backend kernel.
+    "math": (
+        "logsumexp", "erf", "erfc", "erfinv", "rsqrt", "top_k", "segment_sum", "segment_max",
+        "segment_min", "segment_prod", "fft", "fft2", "ifft2", "rfft", "irfft", "view_as_complex",
+        "view_as_real",
+    ),
 }

@@ -2,10 +2,10 @@
 
 import tensorflow as tf
 
-from k_backends.tensorflow import core, linalg, numpy, random
+from k_backends.tensorflow import core, linalg, math, nn, numpy, random
 from k_backends.variables import Variable
 
-__all__ = ["core", "linalg", "numpy", "random"]
+__all__ = ["core", "linalg", "math", "nn", "numpy", "random"]
 NAME = "tensorflow"
 SUPPORTS_TRAINING = True
 

@@ -229,15 +229,16 @@ def scan(f, init, xs=None, length=None, reverse=False, unroll=1):
     # The first step is traced once to learn the outputs' structure and dtypes.
     first = None if xs is None else _rules.pack_like(xs, [leaf[0] for leaf in xs_leaves])
     _, y_example = f(init, first)
-    y_leaves = _rules.flatten(y_example)
-    y_leaves = [tf.convert_to_tensor(y) for y in y_leaves]
+    # A step may return y=None (nothing to stack), as on the other backends.
+    y_leaves = [] if y_example is None else [tf.convert_to_tensor(y) for y in _rules.flatten(y_example)]
     arrays = [tf.TensorArray(y.dtype, size=n, element_shape=y.shape) for y in y_leaves]
 
     def step(i, carry_leaves, arrays):
         index = n - 1 - i if reverse else i
         x = None if xs is None else _rules.pack_like(xs, [tf.gather(leaf, index) for leaf in xs_leaves])
         carry, y = f(_rules.pack_like(init, carry_leaves), x)
-        arrays = [a.write(index, v) for a, v in zip(arrays, _rules.flatten(y), strict=True)]
+        y_leaves = [] if y is None else _rules.flatten(y)
+        arrays = [a.write(index, v) for a, v in zip(arrays, y_leaves, strict=True)]
         return i + 1, [tf.convert_to_tensor(c) for c in _rules.flatten(carry)], arrays
 
     _, carry_leaves, arrays = tf.while_loop(

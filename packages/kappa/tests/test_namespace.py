@@ -56,11 +56,15 @@ def _reference():
 
 def _exported_names():
     names = []
-    for module_name in ("backend", "config", "ops", "random", "utils"):
-        module = getattr(kappa, module_name)
-        names += [f"{module_name}.{n}" for n in dir(module) if not n.startswith("_")
-                  and callable(getattr(module, n)) and not inspect.ismodule(getattr(module, n))]
-    return names + ["Variable", "device", "name_scope", "version"]
+    for module_name in ("backend", "config", "ops", "ops.numpy", "ops.nn", "ops.linalg", "ops.image",
+                        "random", "utils"):
+        module = kappa
+        for part in module_name.split("."):
+            module = getattr(module, part)
+        public = getattr(module, "__all__", None) or [n for n in dir(module) if not n.startswith("_")]
+        names += [f"{module_name}.{n}" for n in public
+                  if callable(getattr(module, n)) and not inspect.ismodule(getattr(module, n))]
+    return names + ["KerasTensor", "Variable", "device", "name_scope", "version"]
 
 
 def _reference_parameters(signature):

@@ -1,17 +1,21 @@
-"""Image ops (`keras.ops.image`), built once from other public ops.
-
-Images are batched (N, H, W, C) / (N, C, H, W) or unbatched (H, W, C) / (C, H, W);
-`data_format=None` means `kappa.config.image_data_format()`.
-"""
+"""Colour spaces, padding/cropping and filters, built once from other public ops."""
 
 import numpy as np
 
-from k_backends import config
 from k_backends.inference import float_dtype
 from k_ops import numpy as knp
 from k_ops import shapes
 from k_ops.core import cast, convert_to_tensor
 from k_ops.dispatch import symbolic
+from k_ops.image.formats import (
+    channel_axis,
+    check_float,
+    check_rank,
+    check_rgb,
+    compute_dtype,
+    data_format_of,
+    spatial_axes,
+)
 from k_ops.nn.convolution import depthwise_conv
 from k_ops.symbolic import KerasTensor
 
@@ -19,71 +23,33 @@ __all__ = ["rgb_to_grayscale", "rgb_to_hsv", "hsv_to_rgb", "pad_images", "crop_i
            "sobel_edges"]
 
 _GRAY_WEIGHTS = (0.2989, 0.5870, 0.1140)
-_LOW_FLOATS = ("float16", "bfloat16")
-
-
-# -- shared rules -------------------------------------------------------------
-def _data_format(data_format):
-    data_format = config.image_data_format() if data_format is None else data_format
-    if data_format not in ("channels_last", "channels_first"):
-        raise ValueError(f"data_format must be 'channels_last' or 'channels_first'; got {data_format!r}")
-    return data_format
-
-
-def _check_rank(shape, op):
-    if len(shape) not in (3, 4):
-        raise ValueError(f"{op}: images must be rank 3 (unbatched) or 4 (batched); got shape {shape}")
-
-
-def _channel_axis(data_format):
-    return -1 if data_format == "channels_last" else -3
-
-
-def _spatial_axes(data_format):
-    return (-3, -2) if data_format == "channels_last" else (-2, -1)
-
-
-def _check_rgb(shape, data_format, op):
-    _check_rank(shape, op)
-    c = shape[_channel_axis(data_format)]
-    if c is not None and c != 3:
-        raise ValueError(f"{op}: images must have 3 channels; got {c} in shape {shape} ({data_format})")
-
-
-def _check_float(dtype, op):
-    if not dtype.startswith("float"):
-        raise ValueError(f"{op}: images must have a float dtype; got {dtype}")
-
-
-def _compute_dtype(dtype):
-    return "float32" if dtype in _LOW_FLOATS else dtype
 
 
 def _channels(x, data_format):
-    axis = _channel_axis(data_format)
+    axis = channel_axis(data_format)
     return [knp.take(x, i, axis=axis) for i in range(3)]
 
 
 def _join(parts, data_format):
-    return knp.stack(parts, axis=_channel_axis(data_format))
+    return knp.stack(parts, axis=channel_axis(data_format))
 
 
 # -- colour spaces ------------------------------------------------------------
 def _grayscale_spec(images, data_format=None):
-    data_format = _data_format(data_format)
+    data_format = data_format_of(data_format)
     shape = list(shapes.shape_of(images))
-    _check_rgb(tuple(shape), data_format, "rgb_to_grayscale")
-    shape[_channel_axis(data_format)] = 1
+    check_rgb(tuple(shape), data_format, "rgb_to_grayscale")
+    shape[channel_axis(data_format)] = 1
     return KerasTensor(tuple(shape), shapes.standard_dtype(images))
 
 
 def _hsv_spec(op):
     def spec(images, data_format=None):
-        data_format = _data_format(data_format)
+        data_format = data_format_of(data_format)
         shape = shapes.shape_of(images)
-        _check_rgb(shape, data_format, op)
+        check_rgb(shape, data_format, op)
         dtype = shapes.standard_dtype(images)
-        _check_float(dtype, op)
+        check_float(dtype, op)
         return KerasTensor(shape, dtype)
     return spec
 
@@ -98,13 +64,13 @@ def rgb_to_grayscale(images, data_format=None):
     >>> kappa.ops.image.rgb_to_grayscale(np.ones((2, 4, 4, 3))).shape  # (2, 4, 4, 1)
     """
     _grayscale_spec(images, data_format)
-    data_format = _data_format(data_format)
+    data_format = data_format_of(data_format)
     images = convert_to_tensor(images)
     dtype = shapes.standard_dtype(images)
-    compute = _compute_dtype(float_dtype(dtype))
+    compute = compute_dtype(float_dtype(dtype))
     r, g, b = _channels(cast(images, compute), data_format)
     gray = r * _GRAY_WEIGHTS[0] + g * _GRAY_WEIGHTS[1] + b * _GRAY_WEIGHTS[2]
-    return cast(knp.expand_dims(gray, _channel_axis(data_format)), dtype)
+    return cast(knp.expand_dims(gray, channel_axis(data_format)), dtype)
 
 
 @symbolic(_hsv_spec("rgb_to_hsv"))
@@ -115,10 +81,10 @@ def rgb_to_hsv(images, data_format=None):
     >>> kappa.ops.image.rgb_to_hsv(np.array([[[1.0, 0.0, 0.0]]]))  # [[[0., 1., 1.]]]
     """
     _hsv_spec("rgb_to_hsv")(images, data_format)
-    data_format = _data_format(data_format)
+    data_format = data_format_of(data_format)
     images = convert_to_tensor(images)
     dtype = shapes.standard_dtype(images)
-    r, g, b = _channels(cast(images, _compute_dtype(dtype)), data_format)
+    r, g, b = _channels(cast(images, compute_dtype(dtype)), data_format)
     v = knp.maximum(knp.maximum(r, g), b)
     delta = v - knp.minimum(knp.minimum(r, g), b)
     s = knp.where(v > 0, delta / knp.where(v > 0, v, 1.0), 0.0)
@@ -136,10 +102,10 @@ def hsv_to_rgb(images, data_format=None):
     >>> kappa.ops.image.hsv_to_rgb(np.array([[[0.0, 1.0, 1.0]]]))  # [[[1., 0., 0.]]]
     """
     _hsv_spec("hsv_to_rgb")(images, data_format)
-    data_format = _data_format(data_format)
+    data_format = data_format_of(data_format)
     images = convert_to_tensor(images)
     dtype = shapes.standard_dtype(images)
-    h, s, v = _channels(cast(images, _compute_dtype(dtype)), data_format)
+    h, s, v = _channels(cast(images, compute_dtype(dtype)), data_format)
     dh = h * 6.0
     dr = knp.clip(knp.abs(dh - 3.0) - 1.0, 0.0, 1.0)
     dg = knp.clip(2.0 - knp.abs(dh - 2.0), 0.0, 1.0)
@@ -175,10 +141,10 @@ def _two_of_three(names, values, size, op, kind):
 
 
 def _resolve(images, heights, widths, data_format, op, kind):
-    data_format = _data_format(data_format)
+    data_format = data_format_of(data_format)
     shape = shapes.shape_of(images)
-    _check_rank(shape, op)
-    ha, wa = _spatial_axes(data_format)
+    check_rank(shape, op)
+    ha, wa = spatial_axes(data_format)
     names = ("top", "bottom", "target_height"), ("left", "right", "target_width")
     suffix = "_padding" if kind == "pad" else "_cropping"
     names = [tuple(n + suffix if i < 2 else n for i, n in enumerate(group)) for group in names]
@@ -218,7 +184,7 @@ def pad_images(images, top_padding=None, left_padding=None, bottom_padding=None,
                                     "pad_images", "pad")
     rank = len(shapes.shape_of(images))
     widths = [(0, 0)] * rank
-    ha, wa = _spatial_axes(data_format)
+    ha, wa = spatial_axes(data_format)
     widths[rank + ha], widths[rank + wa] = (h[0], h[1]), (w[0], w[1])
     return knp.pad(images, widths)
 
@@ -238,7 +204,7 @@ def crop_images(images, top_cropping=None, left_cropping=None, bottom_cropping=N
                                     "crop_images", "crop")
     rank = len(shapes.shape_of(images))
     key = [slice(None)] * rank
-    ha, wa = _spatial_axes(data_format)
+    ha, wa = spatial_axes(data_format)
     key[rank + ha] = slice(h[0], h[0] + h[2])
     key[rank + wa] = slice(w[0], w[0] + w[2])
     return knp.get_item(images, tuple(key))
@@ -261,9 +227,9 @@ def _blur_args(kernel_size, sigma):
 
 
 def _blur_spec(images, kernel_size=(3, 3), sigma=(1.0, 1.0), data_format=None):
-    _data_format(data_format)
+    data_format_of(data_format)
     shape = shapes.shape_of(images)
-    _check_rank(shape, "gaussian_blur")
+    check_rank(shape, "gaussian_blur")
     _blur_args(kernel_size, sigma)
     return KerasTensor(shape, float_dtype(shapes.standard_dtype(images)))
 
@@ -284,16 +250,16 @@ def gaussian_blur(images, kernel_size=(3, 3), sigma=(1.0, 1.0), data_format=None
     >>> kappa.ops.image.gaussian_blur(np.ones((1, 8, 8, 3)), (3, 3), (1.0, 1.0)).shape  # (1, 8, 8, 3)
     """
     _blur_spec(images, kernel_size, sigma, data_format)
-    data_format = _data_format(data_format)
+    data_format = data_format_of(data_format)
     (kx, ky), (sx, sy) = _blur_args(kernel_size, sigma)
     images = convert_to_tensor(images)
     shape = shapes.shape_of(images)
     dtype = float_dtype(shapes.standard_dtype(images))
-    compute = _compute_dtype(dtype)
+    compute = compute_dtype(dtype)
     x = cast(images, compute)
     if len(shape) == 3:
         x = knp.expand_dims(x, 0)
-    channels = shape[_channel_axis(data_format)]
+    channels = shape[channel_axis(data_format)]
     kernel = np.outer(_gaussian(ky, sy), _gaussian(kx, sx))
     kernel = np.broadcast_to(kernel[:, :, None, None], (ky, kx, channels, 1))
     y = depthwise_conv(x, convert_to_tensor(np.ascontiguousarray(kernel), compute), padding="same",
@@ -304,7 +270,7 @@ def gaussian_blur(images, kernel_size=(3, 3), sigma=(1.0, 1.0), data_format=None
 
 
 def _sobel_spec(images, data_format=None):
-    data_format = _data_format(data_format)
+    data_format = data_format_of(data_format)
     shape = shapes.shape_of(images)
     if len(shape) != 4:
         raise ValueError(f"sobel_edges: images must be rank 4 (batched); got shape {shape}")
@@ -324,13 +290,13 @@ def sobel_edges(images, data_format=None):
     >>> kappa.ops.image.sobel_edges(np.ones((1, 4, 4, 3))).shape  # (1, 4, 4, 3, 2)
     """
     _sobel_spec(images, data_format)
-    data_format = _data_format(data_format)
+    data_format = data_format_of(data_format)
     images = convert_to_tensor(images)
     shape = shapes.shape_of(images)
     dtype = shapes.standard_dtype(images)
-    compute = _compute_dtype(float_dtype(dtype)) if dtype.startswith("float") else (
+    compute = compute_dtype(float_dtype(dtype)) if dtype.startswith("float") else (
         "float64" if dtype in ("int64", "uint32", "uint64") else "float32")
-    channels = shape[_channel_axis(data_format)]
+    channels = shape[channel_axis(data_format)]
     kernel = np.stack([_SOBEL_Y, _SOBEL_Y.T], axis=-1)[:, :, None, :]
     kernel = np.ascontiguousarray(np.broadcast_to(kernel, (3, 3, channels, 2)))
     y = depthwise_conv(cast(images, compute), convert_to_tensor(kernel, compute), padding="same",

@@ -3,6 +3,7 @@ import pytest
 
 from k_backends import seed as seeds
 from k_backends.dtypes import standardize_dtype
+from k_backends.selection import backend as k_backends_name
 
 from conftest import to_numpy
 
@@ -69,3 +70,35 @@ def test_bad_seed_is_a_clear_error(bad):
         seeds.draw_seed(bad)
     with pytest.raises(ValueError, match="seed"):
         seeds.SeedGenerator(bad)
+
+
+def test_seed_generator_is_stateless_inside_jax_jit(backend):
+    if k_backends_name() != "jax":
+        pytest.skip("jax.jit is specific to the jax backend")
+    import jax
+
+    from k_backends.variables import StatelessScope
+
+    gen = seeds.SeedGenerator(5)
+
+    @jax.jit
+    def draw(state):
+        with StatelessScope([(gen.state, state)]) as scope:
+            values = backend.random.normal((4,), 0.0, 1.0, "float32", seeds.draw_seed(gen))
+        return values, scope.get_current_value(gen.state)
+
+    first, state = draw(gen.state.value)
+    second, state = draw(state)
+    assert to_numpy(gen.state.value).tolist() == [5, 0]  # never assigned
+    assert to_numpy(state).tolist() == [5, 2]
+    eager = seeds.SeedGenerator(5)
+    np.testing.assert_allclose(to_numpy(first), _draw(backend, "normal", eager, (4,)) * 0.5 - 0.5, atol=1e-6)
+    assert not np.array_equal(to_numpy(first), to_numpy(second))
+
+    @jax.jit
+    def leak(x):
+        gen.state.assign(x)
+        return x
+
+    with pytest.raises(RuntimeError, match="StatelessScope"):
+        leak(np.array([1, 2], "int32"))

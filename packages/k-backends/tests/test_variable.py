@@ -162,3 +162,26 @@ def test_framework_functions_accept_variables():
 def test_numpy_arrays_defer_to_variable_operators():
     v = Variable(np.array([1, 2], "int8"))
     assert standardize_dtype((np.array([1, 1], "int8") + v).dtype) == "int8"
+
+
+# -- StatelessScope ----------------------------------------------------------------
+def test_stateless_scope_reads_mapping_and_records_assignments():
+    from k_backends.variables import StatelessScope
+    v = Variable([1.0, 2.0], name="w")
+    with StatelessScope([(v, np.array([10.0, 20.0], "float32"))]) as scope:
+        np.testing.assert_array_equal(to_numpy(v.value), [10.0, 20.0])
+        v.assign_add([1.0, 1.0])
+        np.testing.assert_array_equal(to_numpy(v.value), [11.0, 21.0])
+    np.testing.assert_array_equal(to_numpy(scope.get_current_value(v)), [11.0, 21.0])
+    np.testing.assert_array_equal(v.numpy(), [1.0, 2.0])  # the variable itself is unchanged
+    other = Variable(0.0)
+    assert scope.get_current_value(other) is None
+
+
+def test_stateless_scope_rejects_bad_mappings():
+    from k_backends.variables import StatelessScope
+    v = Variable([1.0, 2.0], name="w")
+    with pytest.raises(ValueError, match="has shape"):
+        StatelessScope([(v, np.zeros(3, "float32"))])
+    with pytest.raises(ValueError, match=r"\(Variable, value\) pairs"):
+        StatelessScope([np.zeros(2)])

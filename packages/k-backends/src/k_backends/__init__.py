@@ -23,4 +23,5 @@ from k_backends.selection import current as current
 from k_backends.selection import device as device
 from k_backends.selection import installed_backends as installed_backends
 from k_backends.selection import set_backend as set_backend
+from k_backends.variables import StatelessScope as StatelessScope
 from k_backends.variables import Variable as Variable

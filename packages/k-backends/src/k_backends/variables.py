@@ -81,6 +81,70 @@ class AutocastScope:
         _stack("autocast").pop()
 
 
+class StatelessScope:
+    """Inside this scope variables are read from `state_mapping` and never changed.
+
+    Assignments are recorded instead of applied; read them back with
+    `get_current_value(variable)`. This is how a layer or a training step
+    becomes a pure function of its variables (what `jax.jit` needs), and how a
+    `SeedGenerator` advances inside a jitted function.
+
+    Args:
+        state_mapping: pairs `(variable, value)` giving the values to read.
+        collect_losses: whether layers record `add_loss` values here (see `losses`).
+        initialize_variables: whether variables created inside still get
+            their initial value (a layer built inside the scope needs one).
+
+    Example:
+    >>> with StatelessScope([(v, new_value)]) as scope:
+    ...     v.assign_add(1.0)
+    >>> scope.get_current_value(v)  # new_value + 1; v itself is unchanged
+    """
+
+    def __init__(self, state_mapping=None, collect_losses=False, initialize_variables=True):
+        self.collect_losses = bool(collect_losses)
+        self.initialize_variables = bool(initialize_variables)
+        self.losses = []
+        self._values = {}
+        for pair in state_mapping or ():
+            if not (isinstance(pair, (tuple, list)) and len(pair) == 2 and isinstance(pair[0], Variable)):
+                raise ValueError("StatelessScope expected state_mapping as (Variable, value) pairs; "
+                                 f"got {pair!r}.")
+            variable, value = pair
+            value = current().core.convert_to_tensor(value, dtype=variable._dtype)
+            if tuple(current().core.shape(value)) != variable.shape:
+                raise ValueError(f"StatelessScope: the value for variable {variable.path!r} has shape "
+                                 f"{tuple(current().core.shape(value))}, expected {variable.shape}.")
+            self._values[id(variable)] = value
+
+    def add_update(self, variable, value):
+        self._values[id(variable)] = value
+
+    def get_current_value(self, variable):
+        """The value `variable` has in this scope (None if it was neither mapped nor assigned)."""
+        return self._values.get(id(variable))
+
+    def add_loss(self, loss):
+        self.losses.append(loss)
+
+    def __enter__(self):
+        _stack("stateless").append(self)
+        return self
+
+    def __exit__(self, *exc):
+        _stack("stateless").pop()
+
+
+def stateless_scope():
+    """The innermost active `StatelessScope`, or None."""
+    stack = getattr(_local, "stateless", None)
+    return stack[-1] if stack else None
+
+
+def in_stateless_scope():
+    return stateless_scope() is not None
+
+
 def autocast_dtype():
     stack = getattr(_local, "autocast", None)
     return stack[-1] if stack else None
@@ -149,7 +213,10 @@ class Variable:
     def value(self):
         """The current value as a backend tensor (cast inside an AutocastScope)."""
         core = current().core
-        value = core.read_storage(self._storage)
+        scope = stateless_scope()
+        value = scope.get_current_value(self) if scope is not None else None
+        if value is None:
+            value = core.read_storage(self._storage)
         target = autocast_dtype() if self.autocast else None
         if target is not None and target != self._dtype and dtypes.is_float_dtype(self._dtype):
             return core.cast(value, target)
@@ -163,6 +230,10 @@ class Variable:
         if shape != self._shape:
             raise ValueError(f"Cannot assign a value of shape {shape} to variable "
                              f"{self.path!r} of shape {self._shape}.")
+        scope = stateless_scope()
+        if scope is not None:
+            scope.add_update(self, value)
+            return value
         self._storage = core.assign_storage(self._storage, value)
         return self._storage
 

@@ -7,6 +7,7 @@ from the package that implements it (k_backends, k_ops, ...).
 __version__ = "0.1.0"
 
 from k_backends.selection import device as device
+from k_backends.variables import StatelessScope as StatelessScope
 from k_backends.variables import Variable as Variable
 from k_backends.variables import name_scope as name_scope
 from k_ops.symbolic import KerasTensor as KerasTensor

@@ -67,6 +67,11 @@ def read_storage(storage):
 
 
 def assign_storage(storage, value):
+    if isinstance(value, jax.core.Tracer):
+        raise RuntimeError(
+            "A Variable was assigned inside a jax-traced function (jax.jit, jax.grad, ...), which would "
+            "leak the tracer. Run the code in a `kappa.StatelessScope(state_mapping)` and read the new "
+            "values with `scope.get_current_value(variable)` (layers: `stateless_call`).")
     # JAX arrays are immutable, so values handed out earlier stay unchanged.
     return jnp.asarray(value, dtype=storage.dtype)
 

@@ -223,18 +223,20 @@ def test_bad_arguments_are_named(call, match):
 # -- jax.jit -------------------------------------------------------------------------------------
 @pytest.mark.skipif(BACKEND != "jax", reason="jax.jit needs the jax backend")
 def test_seed_generator_state_passed_through_jax_jit_replays_the_eager_stream():
-    # A jitted function is traced once, so a SeedGenerator's state must go in and come out
-    # explicitly; advancing it inside the trace only would bake one seed into the compiled code.
+    # A jitted function is traced once, so a SeedGenerator's state goes in and comes out
+    # through a StatelessScope; assigning it inside the trace would leak the tracer.
     import jax
+
+    from k_backends.variables import StatelessScope
 
     x = np.ones((64,), "float32")
     generator = random.SeedGenerator(1)
 
     @jax.jit
     def step(x, state):
-        generator.state.assign(state)
-        y = random.dropout(x, 0.5, seed=generator)
-        return y, generator.state.value
+        with StatelessScope([(generator.state, state)]) as scope:
+            y = random.dropout(x, 0.5, seed=generator)
+        return y, scope.get_current_value(generator.state)
 
     state = generator.state.value
     first, state = step(x, state)

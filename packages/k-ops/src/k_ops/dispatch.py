@@ -10,7 +10,7 @@ import functools
 import inspect
 import linecache
 
-from k_ops.symbolic import KerasTensor, _holds_symbolic, any_symbolic
+from k_ops.symbolic import KerasTensor, Node, _holds_symbolic, any_symbolic, records_history
 
 _SEQUENCES = (list, tuple)
 
@@ -20,9 +20,12 @@ def symbolic(spec):
     def decorate(eager):
         def symbolic_call(*args, **kwargs):
             try:
-                return spec(*args, **kwargs)
+                outputs = spec(*args, **kwargs)
             except (ValueError, TypeError) as e:
                 raise type(e)(f"{eager.__name__}: {e}") from None
+            if records_history(args, kwargs):
+                Node(op, args, kwargs, outputs)
+            return outputs
 
         op = _fixed_signature_wrapper(eager, symbolic_call) or _generic_wrapper(eager, symbolic_call)
         functools.update_wrapper(op, eager)

@@ -29,6 +29,12 @@ class KerasTensor:
     (None, 4)
     """
 
+    # How it was made, for the Functional API: (operation, node_index, tensor_index), set by Node.
+    _keras_history = None
+    _keras_node = None
+    # Its mask (a KerasTensor), set by layers that produce or propagate one.
+    _keras_mask = None
+
     def __init__(self, shape, dtype="float32", sparse=False, ragged=False, record_history=True,
                  name=None, **kwargs):
         if kwargs:
@@ -184,5 +190,60 @@ def any_symbolic(args, kwargs=None):
 def _holds_symbolic(items):
     for a in items:
         if isinstance(a, KerasTensor) or (type(a) in (list, tuple) and _holds_symbolic(a)):
+            return True
+    return False
+
+
+# -- the Functional API's graph ----------------------------------------------------
+def flatten(structure):
+    """The leaves of nested lists, tuples and dicts (dict values in key order of insertion)."""
+    if isinstance(structure, (list, tuple)):
+        return [leaf for item in structure for leaf in flatten(item)]
+    if isinstance(structure, dict):
+        return [leaf for item in structure.values() for leaf in flatten(item)]
+    return [structure]
+
+
+class Node:
+    """One call of an operation (a public op or a layer) on symbolic tensors.
+
+    Creating a Node stamps each output KerasTensor with `_keras_history =
+    (operation, node_index, tensor_index)`; a Functional model walks these
+    back from its outputs to its inputs. Layers keep their nodes in
+    `_inbound_nodes`; ops keep none (their node_index is 0).
+    """
+
+    def __init__(self, operation, call_args=(), call_kwargs=None, outputs=None):
+        self.operation = operation
+        self.call_args = tuple(call_args)
+        self.call_kwargs = dict(call_kwargs or {})
+        self.outputs = [t for t in flatten(outputs) if isinstance(t, KerasTensor)]
+        self.input_tensors = [t for t in flatten((self.call_args, self.call_kwargs))
+                              if isinstance(t, KerasTensor)]
+        nodes = getattr(operation, "_inbound_nodes", None)
+        index = 0
+        if nodes is not None:
+            index = len(nodes)
+            nodes.append(self)
+        self.node_index = index
+        for i, tensor in enumerate(self.outputs):
+            tensor._keras_history = (operation, index, i)
+            tensor._keras_node = self
+
+    @property
+    def parent_nodes(self):
+        """The nodes that made this node's input tensors."""
+        parents = []
+        for tensor in self.input_tensors:
+            node = tensor._keras_node
+            if node is not None and node not in parents:
+                parents.append(node)
+        return parents
+
+
+def records_history(args, kwargs):
+    """Whether a call on these arguments joins the Functional graph (an input has a history)."""
+    for tensor in flatten((args, kwargs)):
+        if isinstance(tensor, KerasTensor) and tensor.record_history and tensor._keras_node is not None:
             return True
     return False

@@ -61,3 +61,10 @@ def test_is_tensor_is_false_for_python_values():
 def test_bad_dtype_names_the_value():
     with pytest.raises(ValueError, match="floaty"):
         k_ops.cast([1.0], "floaty")
+
+
+def test_cast_has_a_symbolic_path():
+    from k_ops.symbolic import KerasTensor
+
+    out = k_ops.cast(KerasTensor((None, 2), "float32"), "int32")
+    assert isinstance(out, KerasTensor) and out.shape == (None, 2) and out.dtype == "int32"

@@ -57,18 +57,23 @@ def _reference():
 def _exported_names():
     names = []
     for module_name in ("backend", "config", "ops", "ops.numpy", "ops.nn", "ops.linalg", "ops.image",
-                        "random", "utils"):
+                        "random", "utils", "layers", "models", "initializers", "regularizers", "constraints",
+                        "activations", "dtype_policies", "mixed_precision"):
         module = kappa
         for part in module_name.split("."):
             module = getattr(module, part)
         public = getattr(module, "__all__", None) or [n for n in dir(module) if not n.startswith("_")]
         names += [f"{module_name}.{n}" for n in public
                   if callable(getattr(module, n)) and not inspect.ismodule(getattr(module, n))]
-    return names + ["KerasTensor", "Variable", "device", "name_scope", "version"]
+    return names + ["KerasTensor", "Variable", "device", "name_scope", "version", "StatelessScope", "Layer",
+                    "Model", "Sequential", "Input", "InputSpec", "DTypePolicy", "FloatDTypePolicy",
+                    "Initializer", "Regularizer"]
 
 
 def _reference_parameters(signature):
     """Parameter names of a reference signature string such as "(x, axes=(0, 1), *, k=None)"."""
+    if signature == "(/, *args, **kwargs)":  # a class without its own __init__, as Keras's listing prints it
+        return []
     arguments = ast.parse(f"def f{signature}: pass").body[0].args
     ordered = [*arguments.posonlyargs, *arguments.args, arguments.vararg, *arguments.kwonlyargs,
                arguments.kwarg]

@@ -11,7 +11,7 @@ import random
 import numpy as np
 
 from k_backends.selection import current
-from k_backends.variables import Variable
+from k_backends.variables import Variable, name_scope
 
 _MAX_SEED = 2**31 - 1
 _global = {"seed": None, "generator": None}
@@ -44,8 +44,9 @@ class SeedGenerator:
             seed = random.randint(1, _MAX_SEED)
         self._initial_seed = _check_seed(seed, "seed")
         self.name = name or "seed_generator"
-        self.state = Variable(np.array([self._initial_seed, 0], dtype="int32"), dtype="int32",
-                              trainable=False, name="seed_generator_state")
+        with name_scope(self.name):
+            self.state = Variable(np.array([self._initial_seed, 0], dtype="int32"), dtype="int32",
+                                  trainable=False, name="seed_generator_state")
 
     def next(self, ordered=True):
         """Return the current seed and advance the stream."""

@@ -70,6 +70,14 @@ from k_ops.dispatch import symbolic  # noqa: E402
 from k_ops.symbolic import KerasTensor  # noqa: E402
 
 
+def _cast_spec(x, dtype):
+    return KerasTensor(shapes.shape_of(x), dtypes.standardize_dtype(dtype))
+
+
+# `cast` is defined above, next to the conversions; its symbolic path needs the dispatch imports.
+cast = symbolic(_cast_spec)(cast)
+
+
 def _check_block(op, inputs, start_indices, block_shape, block_name):
     rank = len(shapes.shape_of(inputs))
     if isinstance(start_indices, (list, tuple)) and len(start_indices) != rank:

@@ -10,11 +10,28 @@ from k_backends.selection import device as device
 from k_backends.variables import StatelessScope as StatelessScope
 from k_backends.variables import Variable as Variable
 from k_backends.variables import name_scope as name_scope
+from k_layers.dtype_policies import DTypePolicy as DTypePolicy
+from k_layers.dtype_policies import FloatDTypePolicy as FloatDTypePolicy
+from k_layers.initializers import Initializer as Initializer
+from k_layers.input_spec import InputSpec as InputSpec
+from k_layers.layer import Layer as Layer
+from k_layers.models import Input as Input
+from k_layers.models import Model as Model
+from k_layers.models import Sequential as Sequential
+from k_layers.regularizers import Regularizer as Regularizer
 from k_ops.symbolic import KerasTensor as KerasTensor
+from kappa import activations as activations
 from kappa import backend as backend
 from kappa import config as config
+from kappa import constraints as constraints
+from kappa import dtype_policies as dtype_policies
+from kappa import initializers as initializers
+from kappa import layers as layers
+from kappa import mixed_precision as mixed_precision
+from kappa import models as models
 from kappa import ops as ops
 from kappa import random as random
+from kappa import regularizers as regularizers
 from kappa import utils as utils
 
 

@@ -48,7 +48,7 @@ FRAMEWORKS = {
 }
 TEST_TOOLS = ["pytest>=8", "pytest-xdist>=3"]
 # Suites large enough that two pytest-xdist workers (one per CI core) pay for their start-up.
-PARALLEL = {"k-backends", "k-ops"}
+PARALLEL = {"k-backends", "k-ops", "k-layers", "k-train"}
 
 
 def _uv():

@@ -235,3 +235,46 @@ def test_mixed_precision_model():
     out = model(X)
     assert str(to_numpy(out).dtype) == "bfloat16" or "bfloat16" in str(out.dtype)
     assert model.layers[1].kernel.dtype == "float32"
+
+
+def test_embedding_mask_flows_through_a_functional_model():
+    from k_layers import layers
+
+    ids = Input((5,), dtype="int32")
+    x = layers.Embedding(10, 4, mask_zero=True)(ids)
+    x = layers.Dense(3)(x)
+    pooled = layers.GlobalAveragePooling1D()(x)
+    model = Model(ids, pooled)
+    assert x._keras_mask is not None and x._keras_mask.shape == (None, 5)
+    data = np.array([[1, 2, 0, 0, 0], [3, 0, 0, 0, 0]], "int32")
+    table, kernel, bias = (w.numpy() for w in model.weights)
+    hidden = table[data] @ kernel + bias
+    keep = (data != 0)[..., None]
+    assert_close(model(data), (hidden * keep).sum(1) / keep.sum(1), rtol=1e-5)
+
+
+def test_small_cnn_matches_keras_parameter_counts_and_round_trips():
+    from k_layers import layers
+
+    model = Sequential([Input((28, 28, 1)), layers.Conv2D(32, 3, activation="relu"),
+                        layers.Conv2D(64, 3, activation="relu"), layers.MaxPooling2D(),
+                        layers.Flatten(), layers.Dropout(0.5), layers.Dense(10, activation="softmax")])
+    # Keras 3.15.1 prints 320, 18,496, 0, 0, 0 and 92,170 for this model.
+    assert [layer.count_params() for layer in model.layers] == [320, 18496, 0, 0, 0, 92170]
+    assert model.output_shape == (None, 10)
+    clone = Sequential.from_config(model.get_config())
+    clone.set_weights(model.get_weights())
+    x = np.random.default_rng(0).random((2, 28, 28, 1)).astype("float32")
+    assert_close(clone(x), to_numpy(model(x)), rtol=1e-5)
+
+
+def test_layer_order_and_functional_identity_follow_keras():
+    x = Input((3,), name="x")
+    late, early = Linear(2, name="late")(x), Linear(2, name="early")(x)
+    deep = Linear(2, name="deep")(Linear(2, name="pre")(x))
+    model = Model(x, knp.concatenate([early, deep, late], axis=-1))
+    # What Keras 3.15.1 lists for the same graph (deepest first, ties in first-visit order).
+    assert [layer.name for layer in model.layers] == ["x", "pre", "early", "deep", "late"]
+    config = serialization.serialize_keras_object(model)
+    assert (config["module"], config["class_name"], config["registered_name"]) == \
+        ("keras.src.models.functional", "Functional", "Functional")

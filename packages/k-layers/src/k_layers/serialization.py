@@ -20,18 +20,25 @@ __all__ = ["register_keras_serializable", "get_registered_name", "get_registered
 
 _BUILTINS = {}  # namespace ("keras.layers") -> {name: object}
 _BUILTIN_NAMESPACE = {}  # id(object) -> namespace
+_BUILTIN_REGISTERED = {}  # id(object) -> the registered_name Keras writes for it
 _GLOBAL_CUSTOM = {}  # registered name ("package>Name") or plain name -> object
 _REGISTERED_NAMES = {}  # id(object) -> registered name
 _local = threading.local()
 
 
-def builtin(namespace, *aliases):
-    """Register a kappa class or function under Keras's public `namespace` (a decorator)."""
+def builtin(namespace, *aliases, registered_name=None):
+    """Register a kappa class or function under Keras's public `namespace` (a decorator).
+
+    `registered_name` is written in configs for the few classes Keras writes one for
+    (its Functional model).
+    """
     def register(obj):
         table = _BUILTINS.setdefault(namespace, {})
         for name in (obj.__name__, *aliases):
             table[name] = obj
         _BUILTIN_NAMESPACE.setdefault(id(obj), namespace)
+        if registered_name is not None:
+            _BUILTIN_REGISTERED[id(obj)] = registered_name
         return obj
     return register
 
@@ -154,11 +161,8 @@ def _serialize_function(fn):
     if registered is not None:
         return {"module": fn.__module__, "class_name": "function", "config": registered,
                 "registered_name": registered}
-    if id(fn) in _BUILTIN_NAMESPACE:
-        # Keras 3 writes its built-in functions this way (activations, losses).
-        return {"module": "builtins", "class_name": "function", "config": fn.__name__,
-                "registered_name": "function"}
-    return {"module": fn.__module__, "class_name": "function", "config": fn.__name__,
+    # Keras 3 writes plain functions this way (activations, losses, user functions).
+    return {"module": "builtins", "class_name": "function", "config": fn.__name__,
             "registered_name": "function"}
 
 
@@ -167,7 +171,7 @@ def _module_of(cls):
 
 
 def _registered(cls):
-    return _REGISTERED_NAMES.get(id(cls))
+    return _REGISTERED_NAMES.get(id(cls), _BUILTIN_REGISTERED.get(id(cls)))
 
 
 def _json_ready(value):
@@ -276,8 +280,12 @@ def _lookup(name, module, custom_objects, module_objects):
     obj = get_registered_object(name, custom_objects, module_objects)
     if obj is not None:
         return obj
-    namespaces = [_keras_namespace(module)] if module else []
-    for namespace in [*namespaces, *_BUILTINS]:
+    namespaces = [module, _keras_namespace(module)] if module else []
+    if not namespaces and module_objects is None:
+        namespaces = list(_BUILTINS)  # a bare name with no namespace: any built-in
+    elif module and not module.startswith(("keras", "kappa")):
+        namespaces += list(_BUILTINS)  # e.g. Keras's private module paths of a built-in class
+    for namespace in namespaces:
         table = _BUILTINS.get(namespace, {})
         if name in table:
             return table[name]

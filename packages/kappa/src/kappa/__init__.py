@@ -20,6 +20,8 @@ from k_layers.models import Model as Model
 from k_layers.models import Sequential as Sequential
 from k_layers.regularizers import Regularizer as Regularizer
 from k_ops.symbolic import KerasTensor as KerasTensor
+from k_train.losses.loss import Loss as Loss
+from k_train.metrics.metric import Metric as Metric
 from kappa import activations as activations
 from kappa import backend as backend
 from kappa import config as config
@@ -27,6 +29,8 @@ from kappa import constraints as constraints
 from kappa import dtype_policies as dtype_policies
 from kappa import initializers as initializers
 from kappa import layers as layers
+from kappa import losses as losses
+from kappa import metrics as metrics
 from kappa import mixed_precision as mixed_precision
 from kappa import models as models
 from kappa import ops as ops

@@ -201,7 +201,14 @@ def fori_loop(lower, upper, body_fun, init_val):
 
 
 def scan(f, init, xs=None, length=None, reverse=False, unroll=1):
-    return jax.lax.scan(f, init, xs, length=length, reverse=reverse, unroll=unroll)
+    leaves = _rules.flatten((init, xs))
+    steps = int(length) if length is not None else (int(_rules.flatten(xs)[0].shape[0]) if xs is not None
+                                                    else 0)
+    if steps == 0 or any(isinstance(x, jax.core.Tracer) for x in leaves):
+        return jax.lax.scan(f, init, xs, length=length, reverse=reverse, unroll=unroll)
+    # Eagerly, lax.scan would trace and compile the step function on every call (a layer's step
+    # is a new closure each time, costing seconds); step by step, jax's cached primitives run it.
+    return _rules.python_scan(f, init, xs, length, reverse, jnp.stack, lambda x, i: x[i])
 
 
 def associative_scan(f, elems, reverse=False, axis=0):

@@ -3,13 +3,11 @@
 Each helper takes the layer's class name so an error says which layer rejected what.
 """
 
-import re
 
 from k_backends import config
-from k_layers.layer import unique_name
 from k_ops.symbolic import KerasTensor
 
-__all__ = ["data_format_of", "int_tuple", "pair_tuples", "default_name", "same_dtype_spec"]
+__all__ = ["data_format_of", "int_tuple", "pair_tuples", "same_dtype_spec"]
 
 
 def data_format_of(value, layer):
@@ -62,14 +60,6 @@ def pair_tuples(value, n, name, layer):
     ordinals = ["1st", "2nd", "3rd"]
     return tuple(int_tuple(item, 2, f"the {ordinals[i]} entry of {name}", layer, allow_zero=True)
                  for i, item in enumerate(items))
-
-
-def default_name(name, cls):
-    """`name`, or a unique one made the way Keras makes it ("MaxPooling2D" -> "max_pooling2d")."""
-    if name is not None:
-        return name
-    snake = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", cls.__name__)
-    return unique_name(re.sub(r"([a-z])([A-Z])", r"\1_\2", snake).lower())
 
 
 def same_dtype_spec(layer, inputs):

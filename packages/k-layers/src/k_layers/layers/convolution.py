@@ -8,12 +8,11 @@ conv (spatial..., in // groups, filters), transpose (spatial..., filters, in),
 depthwise (spatial..., in, depth_multiplier), pointwise (1..., in * depth_multiplier, filters).
 """
 
-import re
 
 from k_backends import config as k_config
 from k_layers import activations, constraints, initializers, regularizers
 from k_layers.input_spec import InputSpec
-from k_layers.layer import Layer, unique_name
+from k_layers.layer import Layer
 from k_layers.serialization import builtin
 from k_ops import nn as k_nn
 from k_ops import numpy as knp
@@ -76,10 +75,6 @@ class BaseConv(Layer):
                  output_padding=None, **kwargs):
         kernel_args = {f"{p}_{what}": kwargs.pop(f"{p}_{what}", None)
                        for p in self._kernels for what in ("initializer", "regularizer", "constraint")}
-        if kwargs.get("name") is None:  # Keras's snake case: Conv2DTranspose -> conv2d_transpose
-            kwargs["name"] = unique_name(re.sub(r"([a-z])([A-Z])", r"\1_\2",
-                                                re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", type(self).__name__))
-                                         .lower())
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         layer = f"{type(self).__name__} '{self.name}'"
         self.rank = rank

@@ -8,7 +8,7 @@ The short Keras aliases (`MaxPool2D`, `GlobalAvgPool1D`, ...) are the same class
 from k_backends.rules.convolution import output_length
 from k_layers.input_spec import InputSpec
 from k_layers.layer import Layer
-from k_layers.layers._arguments import data_format_of, default_name, int_tuple
+from k_layers.layers._arguments import data_format_of, int_tuple
 from k_layers.serialization import builtin
 from k_ops import core as kcore
 from k_ops import nn as knn
@@ -48,7 +48,7 @@ class _Pooling(Layer):
     mode = None
 
     def __init__(self, pool_size, strides=None, padding="valid", data_format=None, name=None, **kwargs):
-        super().__init__(name=default_name(name, type(self)), **kwargs)
+        super().__init__(name=name, **kwargs)
         layer = type(self).__name__
         self.pool_size = int_tuple(pool_size, self.rank, "pool_size", layer)
         self.strides = int_tuple(pool_size if strides is None else strides, self.rank, "strides", layer,
@@ -193,7 +193,6 @@ class _GlobalPooling(Layer):
     rank = None
 
     def __init__(self, data_format=None, keepdims=False, **kwargs):
-        kwargs["name"] = default_name(kwargs.get("name"), type(self))
         super().__init__(**kwargs)
         layer = type(self).__name__
         self.data_format = data_format_of(data_format, layer)
@@ -332,7 +331,6 @@ class _AdaptivePooling(Layer):
     mode = None
 
     def __init__(self, output_size, data_format=None, **kwargs):
-        kwargs["name"] = default_name(kwargs.get("name"), type(self))
         super().__init__(**kwargs)
         layer = type(self).__name__
         self.output_size = int_tuple(output_size, self.rank, "output_size", layer)

@@ -8,7 +8,7 @@ import math
 
 from k_layers.input_spec import InputSpec
 from k_layers.layer import Layer
-from k_layers.layers._arguments import data_format_of, default_name, int_tuple, pair_tuples, same_dtype_spec
+from k_layers.layers._arguments import data_format_of, int_tuple, pair_tuples, same_dtype_spec
 from k_layers.serialization import builtin
 from k_ops import core as kcore
 from k_ops import image as kimage
@@ -19,11 +19,7 @@ __all__ = ["Flatten", "Reshape", "Permute", "RepeatVector", "Cropping1D", "Cropp
 
 
 class _Reshaping(Layer):
-    """Base: a Keras-style default name and a symbolic output of the input's dtype."""
-
-    def __init__(self, **kwargs):
-        kwargs["name"] = default_name(kwargs.get("name"), type(self))
-        super().__init__(**kwargs)
+    """Base: a symbolic output of the input's dtype."""
 
     def compute_output_spec(self, inputs):
         return same_dtype_spec(self, inputs)

@@ -62,11 +62,49 @@ def _graph(inputs, outputs):
     return ordered
 
 
+def _operations_by_depth(inputs, outputs):
+    """The graph's operations in Keras's order: deepest first (inputs), ties in first-visit order.
+
+    Keras numbers operations as a depth-first walk from the outputs meets them, gives each
+    node its longest distance to an output, and lists operations by decreasing depth. The
+    same order makes `layers`, `weights` and `get_weights()` line up with Keras's.
+    """
+    index, post_order, seen = {}, [], set()
+
+    def visit(node):
+        if id(node) in seen:
+            return
+        seen.add(id(node))
+        index.setdefault(id(node.operation), len(index))
+        for tensor in node.input_tensors:
+            if tensor._keras_node is not None:
+                visit(tensor._keras_node)
+        post_order.append(node)
+
+    for tensor in outputs:
+        visit(tensor._keras_node)
+    node_depth, op_depth, ops = {}, {}, {}
+    for node in reversed(post_order):
+        depth = max(node_depth.get(id(node), 0), op_depth.get(id(node.operation), 0))
+        op_depth[id(node.operation)] = depth
+        ops[id(node.operation)] = node.operation
+        node_depth[id(node)] = depth
+        for parent in node.parent_nodes:
+            node_depth[id(parent)] = max(depth + 1, node_depth.get(id(parent), 0))
+    for tensor in inputs:
+        operation = tensor._keras_node.operation
+        if id(operation) not in op_depth:
+            op_depth[id(operation)] = 0
+            index[id(operation)] = -1
+            ops[id(operation)] = operation
+    return sorted(ops.values(), key=lambda op: (-op_depth[id(op)], index[id(op)]))
+
+
 def _op_name(operation):
     return getattr(operation, "name", None) or getattr(operation, "__name__", type(operation).__name__)
 
 
-@builtin("keras")
+@builtin("keras.src.models.functional", registered_name="Functional")
 class Functional(Model):
     """A model whose computation is the graph of layer calls from `inputs` to `outputs`.
 
@@ -93,11 +131,7 @@ class Functional(Model):
         self._kappa_inputs = inputs
         self._kappa_outputs = outputs
         self._kappa_nodes = _graph(flat_inputs, flatten(outputs))
-        operations = [x._keras_node.operation for x in flat_inputs]
-        for node in self._kappa_nodes:
-            if node.operation not in operations:
-                operations.append(node.operation)
-        self._kappa_operations = operations
+        self._kappa_operations = _operations_by_depth(flat_inputs, flatten(outputs))
         self._kappa_input_layers = [x._keras_node.operation for x in flat_inputs]
         self.built = True
 

@@ -46,7 +46,8 @@ FRAMEWORKS = {
     "torch": ["torch==2.13.0", "ml_dtypes>=0.4"],
     "tensorflow": ["tensorflow-cpu>=2.16"],
 }
-TEST_TOOLS = ["pytest>=8", "pytest-xdist>=3"]
+# scikit-learn is a test oracle (its metrics) and ships the digits data the training tests fit.
+TEST_TOOLS = ["pytest>=8", "pytest-xdist>=3", "scikit-learn>=1.3"]
 # Suites large enough that two pytest-xdist workers (one per CI core) pay for their start-up.
 PARALLEL = {"k-backends", "k-ops", "k-layers", "k-train"}
 

@@ -58,7 +58,8 @@ def _exported_names():
     names = []
     for module_name in ("backend", "config", "ops", "ops.numpy", "ops.nn", "ops.linalg", "ops.image",
                         "random", "utils", "layers", "models", "initializers", "regularizers", "constraints",
-                        "activations", "dtype_policies", "mixed_precision", "losses", "metrics"):
+                        "activations", "dtype_policies", "mixed_precision", "losses", "metrics", "optimizers",
+                        "optimizers.schedules"):
         module = kappa
         for part in module_name.split("."):
             module = getattr(module, part)
@@ -67,7 +68,7 @@ def _exported_names():
                   if callable(getattr(module, n)) and not inspect.ismodule(getattr(module, n))]
     return names + ["KerasTensor", "Variable", "device", "name_scope", "version", "StatelessScope", "Layer",
                     "Model", "Sequential", "Input", "InputSpec", "DTypePolicy", "FloatDTypePolicy",
-                    "Initializer", "Regularizer", "Loss", "Metric"]
+                    "Initializer", "Regularizer", "Loss", "Metric", "Optimizer"]
 
 
 def _reference_parameters(signature):

@@ -22,6 +22,7 @@ from k_layers.regularizers import Regularizer as Regularizer
 from k_ops.symbolic import KerasTensor as KerasTensor
 from k_train.losses.loss import Loss as Loss
 from k_train.metrics.metric import Metric as Metric
+from k_train.optimizers.optimizer import Optimizer as Optimizer
 from kappa import activations as activations
 from kappa import backend as backend
 from kappa import config as config
@@ -34,6 +35,7 @@ from kappa import metrics as metrics
 from kappa import mixed_precision as mixed_precision
 from kappa import models as models
 from kappa import ops as ops
+from kappa import optimizers as optimizers
 from kappa import random as random
 from kappa import regularizers as regularizers
 from kappa import utils as utils

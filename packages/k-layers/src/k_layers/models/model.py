@@ -82,6 +82,13 @@ class Model(Layer):
             if input_shape is not None else None
         self.built = True
 
+    @property
+    def metrics(self):
+        """The compiled metrics (loss tracker first), then metrics tracked by the layers."""
+        compiled = self.__dict__.get("_kappa_compiled")
+        own = list(compiled.all_metrics()) if compiled is not None else []
+        return own + super().metrics
+
     # -- inspection ---------------------------------------------------------------------
     @property
     def layers(self):

@@ -143,7 +143,7 @@ class Reduce(Metric):
             if sample_weight is not None:
                 count = knp.sum(sample_weight)
             else:
-                count = kcore.cast(values.shape[0] if values.ndim else 1, self._dtype)
+                count = kcore.cast(kcore.shape(values)[0] if values.ndim else 1, self._dtype)
             self.count.assign_add(count)
 
     def result(self):

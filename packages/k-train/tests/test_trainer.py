@@ -148,3 +148,74 @@ def _Subclassed(base):
 def test_fit_needs_compile():
     with pytest.raises(RuntimeError, match="compile"):
         _mlp().fit(X, Y, verbose=0)
+
+
+def _batches(batch=16):
+    while True:  # endless, as generators given to fit with steps_per_epoch usually are
+        for start in range(0, 96, batch):
+            yield X[start:start + batch], Y[start:start + batch]
+
+
+@needs_training
+def test_every_data_source_feeds_fit():
+    from k_train.data import PyDataset
+
+    class Batches(PyDataset):
+        def __len__(self):
+            return 6
+
+        def __getitem__(self, index):
+            return X[index * 16:(index + 1) * 16], Y[index * 16:(index + 1) * 16]
+
+    sources = [("generator", lambda: _batches(), 6), ("py_dataset", lambda: Batches(workers=2), None)]
+    if BACKEND == "tensorflow":
+        import tensorflow as tf
+
+        sources.append(("tf.data", lambda: tf.data.Dataset.from_tensor_slices((X, Y)).batch(16), None))
+    if BACKEND == "torch":
+        import torch
+
+        dataset = torch.utils.data.TensorDataset(torch.from_numpy(X), torch.from_numpy(Y))
+        sources.append(("DataLoader", lambda: torch.utils.data.DataLoader(dataset, batch_size=16), None))
+    for name, make, steps in sources:
+        model = _mlp()
+        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+        history = model.fit(make(), epochs=2, steps_per_epoch=steps, verbose=0)
+        assert len(history.history["loss"]) == 2, name
+        assert np.isfinite(history.history["loss"]).all(), name
+        logs = model.evaluate(make(), steps=steps, verbose=0, return_dict=True)
+        assert set(logs) == {"loss", "accuracy"}, name
+
+
+@needs_training
+def test_class_weight_and_validation_data():
+    model = _mlp()
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    history = model.fit(X, Y, class_weight={0: 1.0, 1: 3.0}, validation_data=(X[:32], Y[:32]), epochs=2,
+                        validation_freq=2, verbose=0)
+    assert "val_loss" in history.history and len(history.history["val_loss"]) == 1
+
+
+@needs_training
+def test_fit_stops_when_a_finite_generator_runs_out():
+    model = _mlp()
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    finite = ((X[i:i + 16], Y[i:i + 16]) for i in range(0, 96, 16))
+    with pytest.warns(UserWarning, match="ran out of data"):
+        history = model.fit(finite, epochs=3, verbose=0)
+    assert len(history.history["loss"]) == 1
+
+
+@needs_training
+def test_mixed_float16_training_scales_the_loss():
+    from k_train.optimizers import LossScaleOptimizer
+
+    model = Sequential([Input((4,)), layers.Dense(8, activation="relu", dtype="mixed_float16"),
+                        layers.Dense(2, activation="softmax", dtype="float32")])
+    model.dtype_policy = "mixed_float16"
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    assert isinstance(model.optimizer, LossScaleOptimizer)
+    history = model.fit(X, Y, batch_size=16, epochs=3, verbose=0)
+    assert np.isfinite(history.history["loss"]).all()
+    assert history.history["loss"][-1] < history.history["loss"][0]
+    assert model.layers[0].kernel.dtype == "float32"

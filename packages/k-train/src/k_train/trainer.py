@@ -7,6 +7,7 @@ jax, a `tf.function` on tensorflow, eager code on torch. This module is the loop
 """
 
 import math
+import warnings
 
 import numpy as np
 
@@ -43,6 +44,11 @@ class Compiled:
     def __init__(self, model, optimizer, loss, loss_weights, metrics, weighted_metrics, run_eagerly,
                  steps_per_execution, jit_compile, auto_scale_loss):
         self.optimizer = optimizers_module.get(optimizer) if optimizer is not None else None
+        if auto_scale_loss and self.optimizer is not None and \
+                getattr(model.dtype_policy, "name", "") == "mixed_float16" and \
+                not isinstance(self.optimizer, optimizers_module.LossScaleOptimizer):
+            # float16 gradients underflow without a loss scale; Keras adds one the same way.
+            self.optimizer = optimizers_module.LossScaleOptimizer(self.optimizer)
         self.loss_identifier, self.metrics_identifier = loss, metrics
         self.loss_weights, self.weighted_metrics_identifier = loss_weights, weighted_metrics
         self.run_eagerly = bool(run_eagerly)
@@ -244,6 +250,10 @@ def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbac
                 break
         train.end()
         adapter.on_epoch_end()
+        if step == 0:
+            warnings.warn("fit: the input ran out of data; training stops here. A generator must yield "
+                          "steps_per_epoch * epochs batches (or be endless).", UserWarning, stacklevel=2)
+            break
         epoch_logs = _to_python(logs)
         if validation_data is not None and (epoch + 1) % validation_freq == 0:
             val_logs = _evaluate_data(self, validation_data, validation_batch_size or batch_size,

@@ -45,6 +45,12 @@ def unpack(batch):
     return batch, None, None
 
 
+def scaled(optimizer, loss):
+    """The loss to differentiate: scaled by the optimizer's loss scale (which `apply` divides out)."""
+    scale_loss = getattr(optimizer, "scale_loss", None)
+    return scale_loss(loss) if scale_loss is not None else loss
+
+
 def stateless_forward(model, trainable, non_trainable, tv, ntv, x, y, w, training):
     """`forward_loss` as a pure function of the variable values (for jax)."""
     mapping = list(zip(trainable, tv, strict=True)) + list(zip(non_trainable, ntv, strict=True))

@@ -49,15 +49,22 @@ class Step:
                 def forward(t, n, x=x, y=y, w=w, training=train):
                     return common.stateless_forward(model, trainable, non_trainable, t, n, x, y, w, training)
 
+                def scaled_forward(t, n):
+                    loss, aux = forward(t, n)
+                    return common.scaled(compiled.optimizer, loss), (loss, aux)
+
                 if train:
-                    (loss, (y_pred, ntv)), grads = jax.value_and_grad(forward, has_aux=True)(tv, ntv)
+                    gradient_fn = jax.value_and_grad(scaled_forward, has_aux=True)
+                    (_, (loss, (y_pred, ntv))), grads = gradient_fn(tv, ntv)
                     tv, ov = compiled.optimizer.stateless_apply(ov, grads, tv)
                 else:
                     loss, (y_pred, ntv) = forward(tv, ntv)
                 mv = common.stateless_metrics(compiled, mv, loss, x, y, y_pred, w)
             return (tv, ntv, ov, mv), common.stateless_results(compiled, mv)
 
-        return run if compiled.run_eagerly else jax.jit(run, donate_argnums=0)
+        if compiled.run_eagerly or compiled.jit_compile is False:
+            return run
+        return jax.jit(run, donate_argnums=0)
 
     def run(self, batches):
         if self.state is None:

@@ -37,7 +37,8 @@ class Step:
                         for v in trainable:
                             tape.watch(v._storage)
                         loss, y_pred = common.forward_loss(model, x, y, w, True)
-                    grads = tape.gradient(loss, [v._storage for v in trainable])
+                        scaled = common.scaled(compiled.optimizer, loss)
+                    grads = tape.gradient(scaled, [v._storage for v in trainable])
                     compiled.optimizer.apply(grads, trainable)
                 else:
                     loss, y_pred = common.forward_loss(model, x, y, w, False)

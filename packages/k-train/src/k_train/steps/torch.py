@@ -1,5 +1,7 @@
 """The torch step: eager autograd (torch's own fastest path for small models)."""
 
+import warnings
+
 import torch
 
 from k_train.steps import common
@@ -36,7 +38,7 @@ class Step:
                 for v in self.trainable:
                     v._storage.grad = None
                 loss, y_pred = common.forward_loss(model, x, y, w, True)
-                loss.backward()
+                common.scaled(compiled.optimizer, loss).backward()
                 grads = [v._storage.grad for v in self.trainable]
                 with torch.no_grad():
                     compiled.optimizer.apply(grads, self.trainable)
@@ -58,6 +60,10 @@ def _detach(structure):
 
 
 def make(model, compiled, kind):
+    if compiled.jit_compile is True and kind == "train":
+        warnings.warn("jit_compile=True on the torch backend runs eagerly for now: torch.compile recompiled "
+                      "the step on every call (measured ~35 s for the first call, ~1.2 s per step after, "
+                      "against milliseconds eagerly).", UserWarning, stacklevel=3)
     return Step(model, compiled, kind)
 
 

@@ -46,8 +46,9 @@ FRAMEWORKS = {
     "torch": ["torch==2.13.0", "ml_dtypes>=0.4"],
     "tensorflow": ["tensorflow-cpu>=2.16"],
 }
-# scikit-learn is a test oracle (its metrics) and ships the digits data the training tests fit.
-TEST_TOOLS = ["pytest>=8", "pytest-xdist>=3", "scikit-learn>=1.3"]
+# scikit-learn is a test oracle (its metrics) and ships the digits data the training tests fit;
+# tensorboard's reader checks the TensorBoard callback's event files; h5py is k-layers' file format.
+TEST_TOOLS = ["pytest>=8", "pytest-xdist>=3", "scikit-learn>=1.3", "tensorboard>=2.16", "h5py>=3.10"]
 # Suites large enough that two pytest-xdist workers (one per CI core) pay for their start-up.
 PARALLEL = {"k-backends", "k-ops", "k-layers", "k-train"}
 

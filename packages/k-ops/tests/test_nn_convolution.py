@@ -448,3 +448,15 @@ def test_gradients_match_finite_differences(name):
     x = rng.permutation(np.linspace(-1, 1, 1 * 3 * 3 * 2)).reshape(1, 3, 3, 2)  # no ties for max
     grad, numeric = _backend_gradient(f, x)
     np.testing.assert_allclose(grad, numeric, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.skipif(BACKEND != "jax", reason="jax.jit is specific to the jax backend")
+def test_pooling_gradients_under_jax_jit():
+    import jax
+
+    from k_ops import nn
+
+    x = np.arange(16, dtype="float32").reshape(1, 4, 4, 1)
+    for pool in (nn.max_pool, nn.average_pool):
+        grad = jax.jit(jax.grad(lambda t, pool=pool: pool(t, 2, 2).sum()))(x)
+        assert np.isfinite(np.asarray(grad)).all() and float(np.asarray(grad).sum()) == 4.0

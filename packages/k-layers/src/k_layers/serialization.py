@@ -212,8 +212,10 @@ class _SafeMode:
         self.value = bool(value) if value is not None else None
 
     def __enter__(self):
+        # The outermost deserialization decides (as in Keras): a from_config that deserializes
+        # its sub-layers with the default safe_mode=True must not undo load_model(safe_mode=False).
         self.saved = getattr(_local, "safe_mode", None)
-        if self.value is not None:
+        if self.value is not None and self.saved is None:
             _local.safe_mode = self.value
 
     def __exit__(self, *exc):

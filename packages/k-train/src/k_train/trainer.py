@@ -6,6 +6,7 @@ metrics) is built per backend in `k_train/steps/<backend>.py`: a jitted pure fun
 jax, a `tf.function` on tensorflow, eager code on torch. This module is the loop around it.
 """
 
+import itertools
 import math
 import warnings
 
@@ -20,22 +21,7 @@ from k_train.metrics.metric import Mean
 
 __all__ = ["compile", "fit", "evaluate", "predict", "train_on_batch", "test_on_batch", "predict_on_batch",
            "compute_loss", "compute_metrics", "get_metrics_result", "get_compile_config",
-           "compile_from_config", "History"]
-
-
-class History:
-    """What `fit` returns: `history[name]` is the list of per-epoch values, `epoch` the epoch numbers."""
-
-    def __init__(self):
-        self.history = {}
-        self.epoch = []
-        self.params = {}
-        self.model = None
-
-    def record(self, epoch, logs):
-        self.epoch.append(epoch)
-        for key, value in logs.items():
-            self.history.setdefault(key, []).append(value)
+           "compile_from_config"]
 
 
 class Compiled:
@@ -198,21 +184,27 @@ def _to_python(logs):
     return {k: float(np.asarray(kcore.convert_to_numpy(v))) for k, v in logs.items()}
 
 
-def _callbacks(callbacks, model, params):
-    callbacks = list(callbacks or [])
-    for callback in callbacks:
-        if hasattr(callback, "set_model"):
-            callback.set_model(model)
-        if hasattr(callback, "set_params"):
-            callback.set_params(params)
-    return callbacks
+def _callback_list(callbacks, model, add_history, verbose, epochs, steps):
+    from k_train.callbacks.base import CallbackList
+
+    if isinstance(callbacks, CallbackList):
+        return callbacks
+    return CallbackList(callbacks, add_history=add_history, add_progbar=verbose != 0, model=model,
+                        verbose=verbose, epochs=epochs, steps=steps)
 
 
-def _hook(callbacks, name, *args):
-    for callback in callbacks:
-        method = getattr(callback, name, None)
-        if method is not None:
-            method(*args)
+def _run_with_sync(model, step):
+    """While a loop runs `step`, let `Callback.model` write the step's state into the variables.
+
+    On jax the state lives in the jitted step between `begin()` and `end()`; `end()` writes
+    it back, and the next `run()` takes it again from the variables, so a callback that reads
+    or changes weights in a batch hook sees the current ones.
+    """
+    model.__dict__["_kappa_state_sync"] = step.end
+
+
+def _stop_sync(model):
+    model.__dict__.pop("_kappa_state_sync", None)
 
 
 def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None, validation_split=0.0,
@@ -228,48 +220,55 @@ def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbac
                                                                          validation_split=validation_split)
     adapter = get_adapter(x, y, sample_weight=sample_weight, batch_size=batch_size,
                           steps_per_epoch=steps_per_epoch, shuffle=shuffle, class_weight=class_weight)
-    history = History()
-    params = {"epochs": epochs, "steps": adapter.num_batches, "verbose": verbose}
-    callbacks = _callbacks(callbacks, self, params) + [history]
-    history.model, history.params = self, params
-    self.__dict__["stop_training"] = False
+    steps = steps_per_epoch if steps_per_epoch is not None else adapter.num_batches
+    callbacks = _callback_list(callbacks, self, True, verbose, epochs, steps)
+    self.stop_training = False
     train = _step(self, "train")
-    _hook(callbacks, "on_train_begin", {})
+    callbacks.on_train_begin()
+    # BackupAndRestore sets where a resumed run goes on from (Keras's `_initial_epoch` and
+    # `_initial_step`); the skipped batches of that epoch are read and dropped, keeping the data order.
+    initial_epoch = self.__dict__.pop("_initial_epoch", None) or initial_epoch
+    initial_step = self.__dict__.pop("_initial_step", None) or 0
+    training_logs = None
     for epoch in range(initial_epoch, epochs):
         compiled.reset_metrics()
         adapter.on_epoch_begin()
-        _hook(callbacks, "on_epoch_begin", epoch, {})
+        callbacks.on_epoch_begin(epoch)
         train.begin()
-        logs, step = {}, 0
-        for group in _groups(adapter.get_tensor_iterator(), compiled.steps_per_execution):
-            _hook(callbacks, "on_train_batch_begin", step, {})
-            logs = train.run(group)
-            step += len(group)
-            _hook(callbacks, "on_train_batch_end", step - 1, logs)
-            if steps_per_epoch is not None and step >= steps_per_epoch:
-                break
-        train.end()
+        _run_with_sync(self, train)
+        try:
+            logs, step, ran = {}, initial_step, 0
+            batches = itertools.islice(adapter.get_tensor_iterator(), initial_step, None)
+            initial_step = 0
+            for group in _groups(batches, compiled.steps_per_execution):
+                callbacks.on_train_batch_begin(step)
+                logs = train.run(group)
+                step += len(group)
+                ran += len(group)
+                callbacks.on_train_batch_end(step - 1, logs)  # tensors: converted only if needed
+                if self.stop_training or (steps_per_epoch is not None and step >= steps_per_epoch):
+                    break
+        finally:
+            _stop_sync(self)
+            train.end()
         adapter.on_epoch_end()
-        if step == 0:
+        if ran == 0:
             warnings.warn("fit: the input ran out of data; training stops here. A generator must yield "
                           "steps_per_epoch * epochs batches (or be endless).", UserWarning, stacklevel=2)
             break
         epoch_logs = _to_python(logs)
         if validation_data is not None and (epoch + 1) % validation_freq == 0:
             val_logs = _evaluate_data(self, validation_data, validation_batch_size or batch_size,
-                                      validation_steps)
+                                      validation_steps, callbacks)
             epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
-        _hook(callbacks, "on_epoch_end", epoch, epoch_logs)
-        history.record(epoch, epoch_logs)
-        if verbose:
-            shown = " - ".join(f"{k}: {v:.4f}" for k, v in epoch_logs.items())
-            print(f"Epoch {epoch + 1}/{epochs} - {shown}")
-        if self.__dict__.get("stop_training"):
+        callbacks.on_epoch_end(epoch, epoch_logs)
+        training_logs = epoch_logs
+        if self.stop_training:
             break
     if compiled.optimizer is not None and compiled.optimizer.use_ema:
         compiled.optimizer.finalize_variable_values(self.trainable_variables)
-    _hook(callbacks, "on_train_end", {})
-    return history
+    callbacks.on_train_end(training_logs)
+    return self.history
 
 
 def _unpack(data):
@@ -279,7 +278,7 @@ def _unpack(data):
     return data, None, None
 
 
-def _evaluate_data(model, data, batch_size, steps):
+def _evaluate_data(model, data, batch_size, steps, callbacks):
     from k_train.data import get_adapter
 
     if isinstance(data, tuple) and len(data) in (2, 3):
@@ -288,22 +287,35 @@ def _evaluate_data(model, data, batch_size, steps):
                               shuffle=False)
     else:
         adapter = get_adapter(data, batch_size=batch_size, steps_per_epoch=steps, shuffle=False)
-    return _run_test(model, adapter, steps)
+    return _run_test(model, adapter, steps, callbacks)
 
 
-def _run_test(model, adapter, steps):
+def _run_test(model, adapter, steps, callbacks=None):
+    from k_train.callbacks.base import CallbackList
+
     compiled = _compiled(model, "evaluate")
+    callbacks = callbacks if callbacks is not None else CallbackList()
+    model.stop_evaluating = False
+    callbacks.on_test_begin()
     compiled.reset_metrics()
     test = _step(model, "test")
     test.begin()
-    logs, count = {}, 0
-    for group in _groups(adapter.get_tensor_iterator(), compiled.steps_per_execution):
-        logs = test.run(group)
-        count += len(group)
-        if steps is not None and count >= steps:
-            break
-    test.end()
-    return _to_python(logs)
+    _run_with_sync(model, test)
+    try:
+        logs, count = {}, 0
+        for group in _groups(adapter.get_tensor_iterator(), compiled.steps_per_execution):
+            callbacks.on_test_batch_begin(count)
+            logs = test.run(group)
+            count += len(group)
+            callbacks.on_test_batch_end(count - 1, logs)
+            if model.stop_evaluating or (steps is not None and count >= steps):
+                break
+    finally:
+        _stop_sync(model)
+        test.end()
+    logs = _to_python(logs)
+    callbacks.on_test_end(logs)
+    return logs
 
 
 def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None,
@@ -315,11 +327,10 @@ def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weigh
         raise TypeError(f"evaluate got unexpected arguments: {sorted(kwargs)}.")
     adapter = get_adapter(x, y, sample_weight=sample_weight, batch_size=batch_size,
                           steps_per_epoch=steps, shuffle=False)
-    logs = _run_test(self, adapter, steps)
-    if return_dict:
-        return logs
-    values = [logs[name] for name in logs]
-    return values[0] if len(values) == 1 else values
+    callbacks = _callback_list(callbacks, self, False, verbose, 1,
+                               steps if steps is not None else adapter.num_batches)
+    logs = _run_test(self, adapter, steps, callbacks)
+    return logs if return_dict else _as_list(logs, self)
 
 
 def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
@@ -327,13 +338,21 @@ def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None
     from k_train.data import get_adapter
 
     adapter = get_adapter(x, batch_size=batch_size, steps_per_epoch=steps, shuffle=False)
+    callbacks = _callback_list(callbacks, self, False, verbose, 1,
+                               steps if steps is not None else adapter.num_batches)
     step = _predict_step(self)
+    self.stop_predicting = False
+    callbacks.on_predict_begin()
     outputs, count = [], 0
     for batch in adapter.get_tensor_iterator():
-        outputs.append(step(batch[0] if isinstance(batch, tuple) else batch))
+        callbacks.on_predict_batch_begin(count)
+        output = step(batch[0] if isinstance(batch, tuple) else batch)
+        outputs.append(output)
+        callbacks.on_predict_batch_end(count, {"outputs": output})
         count += 1
-        if steps is not None and count >= steps:
+        if self.stop_predicting or (steps is not None and count >= steps):
             break
+    callbacks.on_predict_end()
     if not outputs:
         raise ValueError("predict: the data produced no batch.")
     return _concatenate(outputs)
@@ -372,7 +391,7 @@ def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, retur
         logs = train.run([batch])
     train.end()
     logs = _to_python(logs)
-    return logs if return_dict else _as_list(logs)
+    return logs if return_dict else _as_list(logs, self)
 
 
 def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
@@ -381,7 +400,7 @@ def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
 
     adapter = get_adapter(x, y, sample_weight=sample_weight, batch_size=_num_samples(x), shuffle=False)
     logs = _run_test(self, adapter, None)
-    return logs if return_dict else _as_list(logs)
+    return logs if return_dict else _as_list(logs, self)
 
 
 def predict_on_batch(self, x):
@@ -396,8 +415,13 @@ def _num_samples(x):
     return int(flatten(x)[0].shape[0])
 
 
-def _as_list(logs):
-    values = list(logs.values())
+def _as_list(logs, model):
+    """The logs' values in Keras's order: the loss, then the compiled metrics, then any others
+    (a jitted step returns its dict with sorted keys)."""
+    compiled = model.__dict__.get("_kappa_compiled")
+    names = [m.name for m in compiled.all_metrics()] if compiled is not None else []
+    names = [n for n in names if n in logs] + [n for n in logs if n not in names]
+    values = [logs[n] for n in names]
     return values[0] if len(values) == 1 else values
 
 

@@ -25,6 +25,7 @@ from k_train.metrics.metric import Metric as Metric
 from k_train.optimizers.optimizer import Optimizer as Optimizer
 from kappa import activations as activations
 from kappa import backend as backend
+from kappa import callbacks as callbacks
 from kappa import config as config
 from kappa import constraints as constraints
 from kappa import dtype_policies as dtype_policies
@@ -38,6 +39,7 @@ from kappa import ops as ops
 from kappa import optimizers as optimizers
 from kappa import random as random
 from kappa import regularizers as regularizers
+from kappa import saving as saving
 from kappa import utils as utils
 
 

@@ -6,3 +6,4 @@ from k_train.data import PyDataset as PyDataset
 from k_train.data import Sequence as Sequence
 from k_train.data import pack_x_y_sample_weight as pack_x_y_sample_weight
 from k_train.data import unpack_x_y_sample_weight as unpack_x_y_sample_weight
+from k_train.progbar import Progbar as Progbar

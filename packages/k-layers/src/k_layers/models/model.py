@@ -120,6 +120,25 @@ class Model(Layer):
         print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn,
                       expand_nested=expand_nested, show_trainable=show_trainable, layer_range=layer_range)
 
+    # -- saving -------------------------------------------------------------------------
+    def save(self, filepath, overwrite=True, zipped=None, **kwargs):
+        """Save the model as a `.keras` archive (see `kappa.saving.save_model`)."""
+        from k_layers.saving import save_model
+
+        save_model(self, filepath, overwrite=overwrite, zipped=zipped, **kwargs)
+
+    def save_weights(self, filepath, overwrite=True, max_shard_size=None):
+        """Save the weights to a `.weights.h5` file (see `kappa.saving.save_weights`)."""
+        from k_layers.saving import save_weights
+
+        save_weights(self, filepath, overwrite=overwrite, max_shard_size=max_shard_size)
+
+    def load_weights(self, filepath, skip_mismatch=False, **kwargs):
+        """Load weights from a `.weights.h5` file or `.keras` archive (see `kappa.saving.load_weights`)."""
+        from k_layers.saving import load_weights
+
+        load_weights(self, filepath, skip_mismatch=skip_mismatch, **kwargs)
+
     # -- other packages' parts ----------------------------------------------------------
     def __getattr__(self, name):
         provider = _PROVIDED.get(name)

@@ -4,6 +4,7 @@ import math
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from k_backends.jax.core import convert_to_tensor, to_jax_dtype
 from k_backends.rules import convolution as rules
@@ -29,7 +30,9 @@ def max_pool(inputs, pool_size, strides=None, padding="valid", data_format=None)
         init = jnp.iinfo(x.dtype).min
     else:
         init = -jnp.inf
-    return jax.lax.reduce_window(x, jnp.array(init, x.dtype), jax.lax.max, window, steps, padding.upper())
+    # A NumPy (concrete) init value lets jax recognise the max monoid, which has a gradient;
+    # a jnp array would be traced under jit and make the pool non-differentiable.
+    return jax.lax.reduce_window(x, np.array(init, x.dtype), jax.lax.max, window, steps, padding.upper())
 
 
 def average_pool(inputs, pool_size, strides=None, padding="valid", data_format=None):
@@ -39,11 +42,11 @@ def average_pool(inputs, pool_size, strides=None, padding="valid", data_format=N
         x.shape, pool_size, strides, padding, data_format)
     window, steps = _window(x, pool_size, strides, data_format)
     x = x.astype(to_jax_dtype(dtype))
-    total = jax.lax.reduce_window(x, jnp.array(0, x.dtype), jax.lax.add, window, steps, padding.upper())
+    total = jax.lax.reduce_window(x, np.array(0, x.dtype), jax.lax.add, window, steps, padding.upper())
     if padding == "valid":
         return total / math.prod(pool_size)
     # Only the unpadded values count towards a window's mean.
     spatial = x.shape[1:-1] if data_format == "channels_last" else x.shape[2:]
     ones = jnp.ones(rules.join_shape(1, spatial, 1, data_format), x.dtype)
-    counts = jax.lax.reduce_window(ones, jnp.array(0, x.dtype), jax.lax.add, window, steps, padding.upper())
+    counts = jax.lax.reduce_window(ones, np.array(0, x.dtype), jax.lax.add, window, steps, padding.upper())
     return total / counts

@@ -112,7 +112,7 @@ def _load_lambda(config, custom_objects):
         import kappa
 
         names.update(keras=kappa, kappa=kappa, ops=kappa.ops)
-    except ImportError:  # k-layers alone: the ops still resolve
+    except (ImportError, AttributeError):  # k-layers alone: the ops still resolve
         import k_ops
 
         names.update(ops=k_ops)

@@ -325,7 +325,7 @@ class TorchModuleWrapper(Layer):
         return _probe_output_spec(run, tuple(args), make)
 
     def get_config(self):
-        raise NotImplementedError(
+        raise TypeError(
             f"TorchModuleWrapper '{self.name}' cannot be saved to a config: Keras stores the torch module "
             "as a pickle, and kappa never writes or loads pickles (loading one can run arbitrary code). "
             "Save `layer.module.state_dict()` with torch.save and rebuild the wrapper in code.")
@@ -698,7 +698,7 @@ class TFSMLayer(Layer):
 
     def __init__(self, filepath, call_endpoint="serve", call_training_endpoint=None, trainable=True,
                  name=None, dtype=None):
-        _require_backend("TFSMLayer", ("tensorflow",), error=NotImplementedError)
+        _require_backend("TFSMLayer", ("tensorflow",), error=ValueError)
         super().__init__(trainable=trainable, name=name, dtype=dtype)
         import tensorflow as tf
 
@@ -734,7 +734,7 @@ class TFSMLayer(Layer):
     def call(self, inputs, training=False, **kwargs):
         scope = stateless_scope()
         if scope is not None and any(scope.get_current_value(v) is not None for v in self.weights):
-            raise NotImplementedError(f"TFSMLayer '{self.name}' cannot run in a stateless call with given "
+            raise RuntimeError(f"TFSMLayer '{self.name}' cannot run in a stateless call with given "
                                       "variable values: the SavedModel's functions read their own variables.")
         if training and self._kappa_training_fn is not None:
             return self._kappa_training_fn(inputs, **kwargs)

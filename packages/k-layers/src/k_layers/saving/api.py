@@ -148,8 +148,8 @@ def save_weights(model, filepath, overwrite=True, max_shard_size=None):
     """
     filepath = os.fspath(filepath)
     if max_shard_size is not None:
-        raise NotImplementedError("save_weights: sharded weights (max_shard_size) are not supported yet; "
-                                  "leave max_shard_size=None to write one .weights.h5 file.")
+        raise ValueError("save_weights: sharded weights (max_shard_size) are not supported yet; "
+                         "leave max_shard_size=None to write one .weights.h5 file.")
     if not filepath.endswith(".weights.h5"):
         raise ValueError(f"The filepath for save_weights must end in .weights.h5; got {filepath!r}.")
     with archive.atomic_path(filepath, overwrite, suffix=".weights.h5") as temporary:

@@ -127,6 +127,15 @@ def integration(session):
 
 
 @nox.session
+def interop(session):
+    """.keras files move both ways between kappa and Keras 3 (installed only here)."""
+    python = environment(session, "interop", FRAMEWORKS["jax"] + TEST_TOOLS + ["keras>=3.15"])
+    session.run(python, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                str(ROOT / "tests-integration" / "test_keras_interop.py"), *session.posargs,
+                env=_test_env(session, "jax", _pythonpath("kappa")), external=True)
+
+
+@nox.session
 def lint(session):
     """ruff over the whole repository."""
     python = environment(session, "lint", ["ruff>=0.6"])

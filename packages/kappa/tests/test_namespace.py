@@ -59,7 +59,7 @@ def _exported_names():
     for module_name in ("backend", "config", "ops", "ops.numpy", "ops.nn", "ops.linalg", "ops.image",
                         "random", "utils", "layers", "models", "initializers", "regularizers", "constraints",
                         "activations", "dtype_policies", "mixed_precision", "losses", "metrics", "optimizers",
-                        "optimizers.schedules"):
+                        "optimizers.schedules", "callbacks", "saving"):
         module = kappa
         for part in module_name.split("."):
             module = getattr(module, part)

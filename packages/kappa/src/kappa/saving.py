@@ -1,5 +1,6 @@
 """`kappa.saving`: .keras archives, .weights.h5 files and the serialization registry."""
 
+from k_layers.saving import KerasFileEditor as KerasFileEditor
 from k_layers.saving import load_model as load_model
 from k_layers.saving import load_weights as load_weights
 from k_layers.saving import save_model as save_model

@@ -9,5 +9,6 @@ from k_layers.saving.api import load_model as load_model
 from k_layers.saving.api import load_weights as load_weights
 from k_layers.saving.api import save_model as save_model
 from k_layers.saving.api import save_weights as save_weights
+from k_layers.saving.file_editor import KerasFileEditor as KerasFileEditor
 
-__all__ = ["save_model", "load_model", "save_weights", "load_weights"]
+__all__ = ["save_model", "load_model", "save_weights", "load_weights", "KerasFileEditor"]

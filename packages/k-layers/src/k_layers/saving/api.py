@@ -66,8 +66,12 @@ def save_model(model, filepath, overwrite=True, zipped=None, **kwargs):
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     """Load a model saved by `save_model` (or by Keras 3) from a `.keras` archive.
 
+    Legacy Keras 2 whole-model `.h5` / `.hdf5` files load too (config and weights; the
+    training configuration is not restored).
+
     Args:
-        filepath: a `.keras` file (or a directory saved with `zipped=False`).
+        filepath: a `.keras` file (or a directory saved with `zipped=False`), or a
+            Keras 2 `.h5` file.
         custom_objects: `{name: class_or_function}` the config may name besides the
             built-ins and registered objects.
         compile: restore the compile state (optimizer, losses, metrics) when saved.
@@ -84,8 +88,7 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
         raise FileNotFoundError(f"No such file: {filepath}")
     if not os.path.isdir(filepath) and not filepath.endswith(".keras"):
         if filepath.endswith((".h5", ".hdf5")):
-            raise ValueError(f"{filepath} looks like a legacy Keras 2 HDF5 file, which kappa does not load "
-                             "yet; re-save it with Keras 3 as a .keras archive.")
+            return _load_legacy_h5(filepath, custom_objects, compile, safe_mode)
         raise ValueError(f"load_model reads .keras archives; got {filepath!r}.")
     h5py = _import_h5py()
     with archive.read_archive(filepath) as (_, config, weights_path):
@@ -99,6 +102,17 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
         with _open_h5(h5py, weights_path, filepath) as f:
             read_weights(model, f, load_optimizer=compile)
     return model
+
+
+def _load_legacy_h5(filepath, custom_objects, compile, safe_mode):
+    from k_layers.saving import legacy_h5
+
+    h5py = _import_h5py()
+    with _open_h5(h5py, filepath, filepath) as f:
+        if not legacy_h5.is_legacy_h5(f):
+            raise ValueError(f"{filepath} is not a Keras 2 whole-model file (no model_config); for a "
+                             ".weights.h5 file use load_weights.")
+        return legacy_h5.load_legacy_h5_model(f, filepath, custom_objects, compile, safe_mode)
 
 
 def _training_methods():

@@ -148,7 +148,7 @@ def _open_h5(h5py, path, label):
         raise ValueError(f"Cannot load {label}: its weights are not a valid HDF5 file ({e}).") from None
 
 
-def save_weights(model, filepath, overwrite=True, max_shard_size=None):
+def save_weights(model, filepath, overwrite=True, max_shard_size=None, **kwargs):
     """Save the model's weights (and optimizer state) to a `.weights.h5` file in Keras 3's layout.
 
     Args:
@@ -160,6 +160,8 @@ def save_weights(model, filepath, overwrite=True, max_shard_size=None):
     Example:
     >>> kappa.saving.save_weights(model, "/tmp/model.weights.h5")
     """
+    if kwargs:
+        raise TypeError(f"save_weights got unexpected arguments: {sorted(kwargs)}.")
     filepath = os.fspath(filepath)
     if max_shard_size is not None:
         raise ValueError("save_weights: sharded weights (max_shard_size) are not supported yet; "

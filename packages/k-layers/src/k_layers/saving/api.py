@@ -1,12 +1,24 @@
 """`save_model` / `load_model` (.keras archives) and `save_weights` / `load_weights` (.weights.h5)."""
 
+import contextlib
 import datetime
 import importlib
+import json
 import os
 import warnings
 
+import numpy as np
+
 from k_layers.saving import archive
-from k_layers.saving.weights_store import _import_h5py, read_weights, write_weights
+from k_layers.saving.weights_store import (
+    MAX_DATASET_BYTES,
+    _import_h5py,
+    _to_numpy,
+    own_variables,
+    read_weights,
+    saveables,
+    write_weights,
+)
 
 __all__ = ["save_model", "load_model", "save_weights", "load_weights"]
 
@@ -153,23 +165,114 @@ def save_weights(model, filepath, overwrite=True, max_shard_size=None, **kwargs)
 
     Args:
         model: the model whose weights to save.
-        filepath: a path ending in `.weights.h5`.
-        overwrite: replace an existing file (False raises FileExistsError).
-        max_shard_size: not supported yet: must be None (one file).
+        filepath: a path ending in `.weights.h5`, or `.weights.json` when sharding.
+        overwrite: replace existing files (False raises FileExistsError).
+        max_shard_size: None writes one file; a size in GB (float) splits the weights
+            into `<name>_00000.weights.h5`, `<name>_00001.weights.h5`, ... of at most
+            that size each, listed in the `.weights.json` index (Keras's sharded format).
 
     Example:
     >>> kappa.saving.save_weights(model, "/tmp/model.weights.h5")
+    >>> kappa.saving.save_weights(model, "/tmp/big.weights.json", max_shard_size=2.0)
     """
     if kwargs:
         raise TypeError(f"save_weights got unexpected arguments: {sorted(kwargs)}.")
     filepath = os.fspath(filepath)
     if max_shard_size is not None:
-        raise ValueError("save_weights: sharded weights (max_shard_size) are not supported yet; "
-                         "leave max_shard_size=None to write one .weights.h5 file.")
+        _save_sharded_weights(model, filepath, overwrite, max_shard_size)
+        return
     if not filepath.endswith(".weights.h5"):
         raise ValueError(f"The filepath for save_weights must end in .weights.h5; got {filepath!r}.")
     with archive.atomic_path(filepath, overwrite, suffix=".weights.h5") as temporary:
         _h5_writer(model)(temporary)
+
+
+def _readable_size(nbytes):
+    for unit in ("B", "KB", "MB", "GB"):
+        if nbytes < 1024 or unit == "GB":
+            return f"{nbytes:.2f} {unit}" if unit != "B" else f"{int(nbytes)} B"
+        nbytes /= 1024
+
+
+def _plan_shards(model, max_bytes):
+    """Split the model's variables into shards in write order, as Keras does.
+
+    Returns `(shards, total_bytes)`: each shard a list of `(group path, object name, key, array)`.
+    A shard starts afresh when the next variable would take it over `max_bytes`.
+    """
+    shards, current, current_size, total = [[]], 0, 0, 0
+    for path, obj in saveables(model):
+        group = f"{path}/vars" if path else "vars"
+        name = getattr(obj, "name", None)
+        for index, variable in enumerate(own_variables(obj)):
+            value = _to_numpy(variable)
+            size = value.nbytes
+            total += size
+            if size > max_bytes:
+                raise ValueError(f"The size of variable '/{group}/{index}' is {_readable_size(size)}, which "
+                                 f"exceeds the maximum shard size {_readable_size(max_bytes)}; increase "
+                                 "max_shard_size.")
+            current_size += size
+            if current_size > max_bytes:
+                shards.append([])
+                current += 1
+                current_size = size
+            shards[current].append((group, name, str(index), value))
+    return shards, total
+
+
+def _save_sharded_weights(model, filepath, overwrite, max_shard_size):
+    try:
+        max_bytes = float(max_shard_size) * 1024**3
+    except (TypeError, ValueError):
+        raise ValueError(f"max_shard_size must be a size in GB (a number); got {max_shard_size!r}.") from None
+    if not max_bytes > 0:
+        raise ValueError(f"max_shard_size must be positive; got {max_shard_size!r}.")
+    if filepath.endswith(".weights.h5"):
+        new_path = filepath[: -len(".h5")] + ".json"
+        warnings.warn(f"Saving sharded weights requires a .json index: {filepath} is renamed to {new_path}.",
+                      stacklevel=3)
+        filepath = new_path
+    if not filepath.endswith(".weights.json"):
+        raise ValueError("The filepath must end in .weights.json when max_shard_size is given; got "
+                         f"{filepath!r}.")
+    h5py = _import_h5py()
+    shards, total = _plan_shards(model, max_bytes)
+    directory = os.path.dirname(filepath)
+    base = os.path.basename(filepath)[: -len(".weights.json")]
+    names = [f"{base}_{i:05}.weights.h5" for i in range(len(shards))]
+    if not overwrite:
+        for path in [filepath] + [os.path.join(directory, n) for n in names]:
+            if os.path.exists(path):
+                raise FileExistsError(f"{path} already exists and overwrite=False; pass overwrite=True to "
+                                      "replace it.")
+    weight_map = {}
+    with contextlib.ExitStack() as stack:
+        # The index is entered first so that it is renamed into place last, after every shard.
+        index_tmp = stack.enter_context(archive.atomic_path(filepath, overwrite, suffix=".weights.json"))
+        for name, shard in zip(names, shards, strict=True):
+            temporary = stack.enter_context(
+                archive.atomic_path(os.path.join(directory, name), overwrite, suffix=".weights.h5"))
+            with h5py.File(temporary, "w") as f:
+                for group_path, object_name, key, value in shard:
+                    group = f.get(group_path)
+                    if group is None:
+                        group = f.create_group(group_path)
+                        if isinstance(object_name, str):
+                            group.attrs["name"] = object_name
+                    group.create_dataset(key, data=value)
+                    # As Keras writes it: an entry's first variable names its shard as a string;
+                    # any further variable makes it a list of the distinct shards.
+                    entry = "/" + group_path
+                    if entry not in weight_map:
+                        weight_map[entry] = name
+                    else:
+                        if isinstance(weight_map[entry], str):
+                            weight_map[entry] = [weight_map[entry]]
+                        if name not in weight_map[entry]:
+                            weight_map[entry].append(name)
+        with open(index_tmp, "w") as f:
+            json.dump({"metadata": {"total_size": float(total)}, "weight_map": weight_map}, f, indent=4)
 
 
 def load_weights(model, filepath, skip_mismatch=False, **kwargs):
@@ -177,7 +280,8 @@ def load_weights(model, filepath, skip_mismatch=False, **kwargs):
 
     Args:
         model: a built model with the same structure as the saved one.
-        filepath: a `.weights.h5` file or a `.keras` archive.
+        filepath: a `.weights.h5` file, a `.weights.json` shard index (with its
+            shards beside it), or a `.keras` archive.
         skip_mismatch: skip (with a warning) layers whose variable count or shapes
             differ, instead of raising.
 
@@ -198,7 +302,113 @@ def load_weights(model, filepath, skip_mismatch=False, **kwargs):
                 _open_h5(h5py, weights_path, filepath) as f:
             read_weights(model, f, skip_mismatch=skip_mismatch)
         return
+    if filepath.endswith(".weights.json"):
+        with _merged_shards(h5py, filepath) as f:
+            read_weights(model, f, skip_mismatch=skip_mismatch)
+        return
     if not filepath.endswith(".weights.h5"):
-        raise ValueError(f"load_weights reads .weights.h5 files and .keras archives; got {filepath!r}.")
+        raise ValueError("load_weights reads .weights.h5 files, .weights.json shard indexes and .keras "
+                         f"archives; got {filepath!r}.")
     with _open_h5(h5py, filepath, filepath) as f:
         read_weights(model, f, skip_mismatch=skip_mismatch)
+
+
+def _shard_index(filepath):
+    """The validated `{entry path: [shard file name, ...]}` of a `.weights.json` index."""
+    if os.path.getsize(filepath) > archive.MAX_JSON_BYTES:
+        raise ValueError(f"Refusing to load {filepath}: the index is over {archive.MAX_JSON_BYTES} bytes.")
+    try:
+        with open(filepath) as f:
+            index = json.load(f)
+    except (ValueError, UnicodeDecodeError) as e:
+        raise ValueError(f"Cannot load {filepath}: the shard index is not valid JSON ({e}).") from None
+    weight_map = index.get("weight_map") if isinstance(index, dict) else None
+    if not isinstance(weight_map, dict):
+        raise ValueError(f"Cannot load {filepath}: the shard index has no 'weight_map' object.")
+    entries = {}
+    for entry, files in weight_map.items():
+        files = [files] if isinstance(files, str) else files
+        if not isinstance(files, list) or not files:
+            raise ValueError(f"Corrupt shard index {filepath}: '{entry}' should name a shard file or a list.")
+        for name in files:
+            if not (isinstance(name, str) and name.endswith(".h5") and name not in (".", "..")
+                    and os.path.basename(name) == name and "/" not in name and "\\" not in name
+                    and "\0" not in name and ".." not in name):
+                raise ValueError(f"Refusing to load {filepath}: shard name {name!r} is not a plain .h5 file "
+                                 "name in the index's directory.")
+        entries[entry] = files
+    return entries
+
+
+def _copy_shard(h5py, source, target, allowed, label):
+    """Copy the `vars` datasets of one opened shard into `target`, checking links, kinds and sizes."""
+    copied = 0
+
+    def visit(group, path):
+        nonlocal copied
+        for key in group:
+            link = group.get(key, getlink=True)
+            where = f"{label}:{path}/{key}"
+            if not isinstance(link, h5py.HardLink):
+                raise ValueError(f"Refusing to load weights: {where} is a {type(link).__name__}; shards hold "
+                                 "plain groups and datasets only.")
+            child = group[key]
+            if isinstance(child, h5py.Group):
+                visit(child, f"{path}/{key}")
+                continue
+            if not path.endswith("/vars") or f"{path}" not in allowed:
+                raise ValueError(f"Refusing to load weights: {where} is not listed for this shard in the "
+                                 "index.")
+            if child.external or child.is_virtual:
+                raise ValueError(f"Refusing to load weights: {where} stores its data in another file.")
+            if child.dtype.kind not in "biufc":
+                raise ValueError(f"Refusing to load {where}: dtype {child.dtype} is not numeric.")
+            nbytes = int(np.prod(child.shape, dtype=np.int64)) * child.dtype.itemsize
+            if nbytes > MAX_DATASET_BYTES:
+                raise ValueError(f"Refusing to load {where}: {nbytes} bytes is over the limit of "
+                                 f"{MAX_DATASET_BYTES} bytes.")
+            copied += nbytes
+            if copied > archive.MAX_ARCHIVE_BYTES:
+                raise ValueError(f"Refusing to load {label}: over {archive.MAX_ARCHIVE_BYTES} bytes.")
+            out = target.require_group(path.lstrip("/"))
+            name = group.attrs.get("name")
+            if isinstance(name, (str, bytes)) and "name" not in out.attrs:
+                out.attrs["name"] = name
+            if key in out:
+                raise ValueError(f"Corrupt sharded weights: {path}/{key} appears in more than one shard.")
+            out.create_dataset(key, data=child[()])
+
+    visit(source, "")
+    return copied
+
+
+@contextlib.contextmanager
+def _merged_shards(h5py, filepath):
+    """An in-memory h5 file holding every shard's weights, in the single-file layout."""
+    entries = _shard_index(filepath)
+    directory = os.path.dirname(os.path.abspath(filepath))
+    shards = {}
+    for entry, files in entries.items():
+        for name in files:
+            shards.setdefault(name, set()).add(entry)
+    total = 0
+    for name in shards:
+        path = os.path.join(directory, name)
+        if os.path.islink(path) or not os.path.isfile(path):
+            raise ValueError(f"Cannot load {filepath}: shard {name} is missing or not a plain file.")
+        total += os.path.getsize(path)
+        if total > archive.MAX_ARCHIVE_BYTES:
+            raise ValueError(f"Refusing to load {filepath}: its shards are over {archive.MAX_ARCHIVE_BYTES} "
+                             "bytes.")
+    merged = h5py.File(f"kappa-merged-{id(entries)}.h5", "w", driver="core", backing_store=False)
+    try:
+        copied = 0
+        for name, allowed in shards.items():
+            path = os.path.join(directory, name)
+            with _open_h5(h5py, path, f"{filepath} (shard {name})") as source:
+                copied += _copy_shard(h5py, source, merged, allowed, name)
+                if copied > archive.MAX_ARCHIVE_BYTES:
+                    raise ValueError(f"Refusing to load {filepath}: over {archive.MAX_ARCHIVE_BYTES} bytes.")
+        yield merged
+    finally:
+        merged.close()

@@ -60,7 +60,8 @@ def run_native_jax():
     x, y = data()
     keys = jax.random.split(jax.random.PRNGKey(0), 3)
     sizes = [(784, 256), (256, 256), (256, 10)]
-    params = [(jax.random.normal(k, s) * (2 / s[0]) ** 0.5, jnp.zeros(s[1])) for k, s in zip(keys, sizes, strict=True)]
+    params = [(jax.random.normal(k, s) * (2 / s[0]) ** 0.5, jnp.zeros(s[1]))
+              for k, s in zip(keys, sizes, strict=True)]
     zeros = jax.tree_util.tree_map(jnp.zeros_like, params)
     state = (params, zeros, zeros, 0)
 

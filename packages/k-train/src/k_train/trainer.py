@@ -7,14 +7,12 @@ jax, a `tf.function` on tensorflow, eager code on torch. This module is the loop
 """
 
 import itertools
-import math
 import warnings
 
 import numpy as np
 
 from k_backends.selection import backend as backend_name
 from k_ops import core as kcore
-from k_ops import numpy as knp
 from k_train import optimizers as optimizers_module
 from k_train.compile_utils import LossContainer, MetricsContainer
 from k_train.metrics.metric import Mean
@@ -431,10 +429,3 @@ def make_train_function(self, force=False):
         compiled.steps.pop("train", None)
     return _step(self, "train")
 
-
-def batch_count(n, batch_size):
-    return math.ceil(n / batch_size)
-
-
-def scalar_sum(values):
-    return knp.sum(knp.stack([kcore.cast(v, "float32") for v in values]))
